@@ -1,0 +1,142 @@
+"""NumPy backend: the array namespace derivative rules use in first-order mode.
+
+Every function here takes and returns backend arrays and mirrors, name for name
+and argument for argument, the differentiable function of the same name in
+``glassgrad.ops`` (see ``ops/_ns.py``), so a rule written once runs on raw arrays
+for ``backward()`` and on Tensors for ``create_graph=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# Note: PyTorch computes log(0) = -inf and 0/0 = nan silently; NumPy would print a
+# RuntimeWarning for each.  glassgrad matches PyTorch, so NumPy's floating-point
+# warnings are turned off when the backend loads.
+np.seterr(all="ignore")
+
+
+def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``x`` down to ``shape`` (the inverse of broadcasting ``shape`` up to ``x.shape``)."""
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
+    )
+    out = x.sum(axis=axes, keepdims=True) if axes else x
+    if lead:
+        out = out.reshape(shape)
+    return out
+
+
+class ArrayNamespace:
+    """Array-level twins of the differentiable ops that derivative rules call."""
+
+    # elementwise
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    sign = staticmethod(np.sign)
+    abs = staticmethod(np.abs)
+    matmul = staticmethod(np.matmul)
+    sum_to = staticmethod(sum_to)
+
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Any:
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        return np.sum(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def expand(x: Any, shape: tuple[int, ...]) -> Any:
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def reshape(x: Any, shape: tuple[int, ...]) -> Any:
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def unsqueeze(x: Any, dim: int) -> Any:
+        return np.expand_dims(x, dim)
+
+    @staticmethod
+    def transpose(x: Any, d0: int, d1: int) -> Any:
+        return np.swapaxes(x, d0, d1)
+
+    @staticmethod
+    def permute(x: Any, dims: tuple[int, ...]) -> Any:
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def zeros_like(x: Any) -> Any:
+        return np.zeros_like(x)
+
+    @staticmethod
+    def gt(x: Any, y: Any) -> Any:
+        return np.greater(x, y)
+
+    @staticmethod
+    def eq(x: Any, y: Any) -> Any:
+        return np.equal(x, y)
+
+    @staticmethod
+    def ge(x: Any, y: Any) -> Any:
+        return np.greater_equal(x, y)
+
+    @staticmethod
+    def lt(x: Any, y: Any) -> Any:
+        return np.less(x, y)
+
+    @staticmethod
+    def scatter_dim(shape: tuple[int, ...], dim: int, index: Any, src: Any, dtype: Any) -> Any:
+        """Zeros of ``shape`` with ``src`` put at ``index`` along ``dim`` (max/min over a dim)."""
+        out = np.zeros(shape, dtype=dtype)
+        np.put_along_axis(out, index, src, axis=dim)
+        return out
+
+    @staticmethod
+    def to_dtype(x: Any, dtype: Any) -> Any:
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def embed(g: Any, shape: tuple[int, ...], key: Any, advanced: bool) -> Any:
+        """Zeros of ``shape`` with ``g`` placed at ``key`` (summed where an advanced index repeats)."""
+        out = np.zeros(shape, dtype=g.dtype)
+        if advanced:
+            np.add.at(out, key, g)
+        else:
+            out[key] = g
+        return out
+
+    @staticmethod
+    def take_key(g: Any, key: Any) -> Any:
+        return g[key]
+
+    @staticmethod
+    def zero_at(g: Any, key: Any) -> Any:
+        out = np.array(g, copy=True)
+        out[key] = 0
+        return out
+
+
+class NumpyBackend:
+    """The default backend: arrays are ``numpy.ndarray``."""
+
+    name = "numpy"
+    xp = np
+    ns = ArrayNamespace
+    ndarray = np.ndarray
+
+    def asarray(self, x: Any, dtype: Any = None) -> Any:
+        return np.asarray(x, dtype=dtype)
+
+    def to_host(self, x: Any) -> Any:
+        return x

@@ -1,0 +1,379 @@
+"""Creating tensors: ``tensor``, ``zeros``, ``arange``, ``randn``… and the random generator."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Sequence
+
+from . import dtypes as D
+from .backends import backend
+from .ops._base import wrap
+from .tensor import Tensor, device as _device
+
+_B = backend()
+xp = _B.xp
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+    "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn", "randint", "rand_like",
+    "randn_like", "randint_like", "randperm", "manual_seed", "seed", "initial_seed", "Generator",
+    "get_rng_state", "set_rng_state", "normal", "bernoulli", "multinomial",
+]
+
+
+# ---------------------------------------------------------------------- generator
+class Generator:
+    """A seeded source of random numbers (PyTorch's API; the numbers differ from PyTorch's)."""
+
+    #: PyTorch's default seed, so an unseeded program is reproducible as in PyTorch
+    DEFAULT_SEED = 67280421310721
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self._seed = self.DEFAULT_SEED
+        self.rng = xp.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed) & ((1 << 64) - 1)
+        self.rng = xp.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        s = int(xp.random.SeedSequence().entropy) & ((1 << 63) - 1)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        import json
+        state = json.dumps(self.rng.bit_generator.state).encode()
+        return Tensor._make(xp.frombuffer(state, dtype=xp.uint8).copy())
+
+    def set_state(self, state: Tensor) -> Generator:
+        import json
+        self.rng.bit_generator.state = json.loads(bytes(state._data.tolist()).decode())
+        return self
+
+    @property
+    def device(self) -> _device:
+        return _device("cpu")
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed glassgrad's default generator."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: Tensor) -> None:
+    default_generator.set_state(state)
+
+
+def _rng(generator: Generator | None) -> Any:
+    return (generator or default_generator).rng
+
+
+# ---------------------------------------------------------------------- helpers
+def _size(size: Sequence[Any]) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s.item())
+        if not isinstance(s, int) and not hasattr(s, "__index__"):
+            raise TypeError(f"expected a sequence of integers or a single integer, got '{s}'")
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(s)
+    return tuple(out)
+
+
+def _finish(data: Any, requires_grad: bool, device: Any = None) -> Tensor:
+    if device is not None:
+        from .ops.shape import _check_device
+        _check_device(device)
+    t = wrap(data)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _float_np(dtype: D.dtype | None) -> Any:
+    return (dtype or D.get_default_dtype()).np
+
+
+def _contains_float64_source(data: Any) -> bool:
+    """True when a nested sequence holds float64 arrays/tensors (their dtype is kept, not defaulted)."""
+    if isinstance(data, Tensor):
+        return data._data.dtype == xp.float64
+    if isinstance(data, _B.ndarray):
+        return data.dtype == xp.float64
+    if isinstance(data, (list, tuple)):
+        return any(_contains_float64_source(x) for x in data[:1])
+    return False
+
+
+# ---------------------------------------------------------------------- from data
+def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors).
+
+    >>> import glassgrad as torch
+    >>> torch.tensor([2.0, 3.0], requires_grad=True)
+    tensor([2., 3.], requires_grad=True)
+    """
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning, stacklevel=2,
+        )
+        arr = xp.array(data._data, copy=True)
+    else:
+        arr = _to_array(data)
+    if dtype is not None:
+        arr = arr.astype(dtype.np, copy=False)
+    return _finish(arr, requires_grad, device)
+
+
+def _to_array(data: Any) -> Any:
+    if isinstance(data, _B.ndarray):
+        D.from_np(data.dtype)
+        return xp.array(data, copy=True)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_first(data)):
+        data = _untensor(data)
+    try:
+        arr = xp.array(data)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of length consistent with the data: {e}") from None
+    k = arr.dtype.kind
+    if k == "f":
+        if arr.dtype == xp.float64 and not _contains_float64_source(data):
+            arr = arr.astype(D.get_default_dtype().np)
+    elif k in "iu":
+        if arr.dtype != xp.int64 and not isinstance(data, xp.generic):
+            arr = arr.astype(xp.int64)
+    elif k == "b":
+        pass
+    elif k in "UO":
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    else:
+        D.from_np(arr.dtype)
+    return arr
+
+
+def _flat_first(data: Any) -> list[Any]:
+    out = []
+    stack = [data]
+    while stack and len(out) < 64:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            out.append(x)
+    return out
+
+
+def _untensor(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_untensor(x) for x in data]
+    return data
+
+
+def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtype is data.dtype else data.to(dtype)
+    if isinstance(data, _B.ndarray):
+        D.from_np(data.dtype)
+        return wrap(data if dtype is None else data.astype(dtype.np, copy=False))
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray: Any) -> Tensor:
+    """A tensor sharing memory with ``ndarray``."""
+    if not isinstance(ndarray, _B.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    D.from_np(ndarray.dtype)
+    return wrap(ndarray)
+
+
+# ---------------------------------------------------------------------- filled
+def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+          out: Any = None, layout: Any = None) -> Tensor:
+    """A tensor of zeros."""
+    return _finish(xp.zeros(_size(size), dtype=_float_np(dtype)), requires_grad, device)
+
+
+def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+         out: Any = None, layout: Any = None) -> Tensor:
+    """A tensor of ones."""
+    return _finish(xp.ones(_size(size), dtype=_float_np(dtype)), requires_grad, device)
+
+
+def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+          memory_format: Any = None, layout: Any = None, out: Any = None) -> Tensor:
+    """An uninitialised tensor (glassgrad fills it with zeros)."""
+    return _finish(xp.zeros(_size(size), dtype=_float_np(dtype)), requires_grad, device)
+
+
+def full(size: Any, fill_value: Any, *, dtype: D.dtype | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (its dtype inferred from the value, as PyTorch does)."""
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = D.bool_
+        elif isinstance(fill_value, int):
+            dtype = D.int64
+        else:
+            dtype = D.get_default_dtype()
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _finish(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value, dtype=dtype.np),
+                   requires_grad, device)
+
+
+def _like(fn: Any) -> Any:
+    def like(input: Tensor, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
+             memory_format: Any = None, layout: Any = None) -> Tensor:
+        return fn(input._data.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"``{fn.__name__}`` with the shape (and by default the dtype) of ``input``."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: D.dtype | None = None, device: Any = None,
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    return full(input._data.shape, fill_value, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------------- ranges
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None = None, device: Any = None,
+           requires_grad: bool = False, out: Any = None) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) / vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
+    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    data = (vals[0] + vals[2] * xp.arange(n, dtype=xp.float64))
+    return _finish(data.astype(dtype.np) if dtype.is_floating_point else
+                   (vals[0] + vals[2] * xp.arange(n, dtype=xp.int64)).astype(dtype.np), requires_grad, device)
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    s = start.item() if isinstance(start, Tensor) else start
+    e = end.item() if isinstance(end, Tensor) else end
+    data = xp.linspace(s, e, steps, dtype=xp.float64)
+    return _finish(data.astype(_float_np(dtype)), requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n`` × ``m``)."""
+    return _finish(xp.eye(n, n if m is None else m, dtype=_float_np(dtype)), requires_grad, device)
+
+
+# ---------------------------------------------------------------------- random
+def rand(*size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers in [0, 1)."""
+    dt = _float_np(dtype)
+    data = _rng(generator).random(_size(size), dtype=dt if dt in (xp.float32, xp.float64) else xp.float64)
+    return _finish(data.astype(dt, copy=False), requires_grad, device)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers."""
+    dt = _float_np(dtype)
+    data = _rng(generator).standard_normal(_size(size), dtype=dt if dt in (xp.float32, xp.float64) else xp.float64)
+    return _finish(data.astype(dt, copy=False), requires_grad, device)
+
+
+def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Random integers in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    data = _rng(generator).integers(low, high, size=_size((size,) if isinstance(size, int) else tuple(size)))
+    return _finish(data.astype((dtype or D.int64).np), requires_grad, device)
+
+
+def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **kw: Any) -> Tensor:
+    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **kw: Any) -> Tensor:
+    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: D.dtype | None = None, **kw: Any) -> Tensor:
+    return randint(low, high, input._data.shape, dtype=dtype or input.dtype)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return _finish(_rng(generator).permutation(n).astype((dtype or D.int64).np), requires_grad, device)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None) -> Tensor:
+    """Normal random numbers with the given mean and std (numbers or tensors)."""
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = _size(size) if size is not None else xp.broadcast_shapes(xp.shape(m), xp.shape(s))
+    dt = (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(std, Tensor) else D.get_default_dtype()).np
+    return wrap((m + s * _rng(generator).standard_normal(shape)).astype(dt))
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+    """1 with probability ``input`` (or ``p``), else 0."""
+    prob = input._data if p is None else p
+    return wrap((_rng(generator).random(input._data.shape) < prob).astype(input._data.dtype))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Indices drawn with probability proportional to ``input``'s rows."""
+    p = input._data.astype(xp.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    rng = _rng(generator)
+    out = xp.stack([rng.choice(r.size, size=num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    return wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(xp.int64))

@@ -1,0 +1,279 @@
+"""The backward walk.
+
+1. Count, for every node reachable from the roots, how many edges lead into it
+   (an explicit stack: no recursion, so a 100,000-node chain is fine).
+2. Run a ready queue ordered by sequence number, newest first (as PyTorch's
+   engine does).  Each node's incoming gradients are summed into one buffer,
+   which is popped when the node runs, so memory falls as backward proceeds.
+3. Every gradient a node returns is validated centrally: summed back over
+   broadcast dimensions to its input's shape and cast to its input's dtype.
+4. After a node runs, its saved values are released unless ``retain_graph``.
+
+Gradients travel as backend arrays; with ``create_graph`` they travel as
+Tensors and every rule runs with the differentiable namespace, so the
+backward pass is itself recorded.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from typing import Any, Sequence
+
+from .. import tensor as _tm
+from .node import AccumulateGrad, Node
+
+
+def _invalid_shape(node: Node, i: int, got: Any, expected: Any) -> RuntimeError:
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {i} - got "
+        f"{list(got)} but expected shape compatible with {list(expected)}"
+    )
+
+
+def _expandable(got: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """True when ``shape`` broadcasts to ``got`` (so summing ``got`` down to ``shape`` is right)."""
+    if len(shape) > len(got):
+        return False
+    for s, g in zip(reversed(shape), reversed(got)):
+        if s != g and s != 1:
+            return False
+    return True
+
+
+def run_backward(
+    roots: Sequence[tuple[Node, int]],
+    grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    F: Any,
+    inputs: Sequence[tuple[Node, int]] | None = None,
+    capture: dict[tuple[Node, int], Any] | None = None,
+    accumulate: bool = True,
+    leaves: bool = False,
+) -> None:
+    """Propagate ``grads`` from ``roots`` through the graph.
+
+    ``F`` is the namespace rules run with (arrays, or Tensors for create_graph).
+    ``inputs`` restricts the walk to the nodes that lead to those edges; when
+    ``capture`` is given (``autograd.grad``), gradients reaching those edges are
+    stored there, and leaves accumulate nothing unless ``leaves`` is set
+    (``backward(inputs=...)`` with non-leaf inputs).
+    """
+    # ---- 1. dependency counts (iterative DFS)
+    deps: dict[Node, int] = {}
+    stack = []
+    for node, _ in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for e in node._next:
+            if e is not None:
+                m = e[0]
+                c = deps.get(m)
+                if c is None:
+                    deps[m] = 1
+                    stack.append(m)
+                else:
+                    deps[m] = c + 1
+
+    needed = None
+    if inputs is not None:
+        needed = _needed_nodes(deps, inputs)
+
+    # ---- 2. seed the buffers and the ready queue
+    buffers: dict[Node, Any] = {}
+    for (node, nr), g in zip(roots, grads):
+        _add_to_buffer(buffers, node, nr, g)
+    heap: list[tuple[int, int, Node]] = []
+    tie = 0
+    for node in buffers:
+        if deps[node] == 0:
+            heappush(heap, (-node._seq, tie, node))
+            tie += 1
+
+    # ---- 3. run
+    while heap:
+        node = heappop(heap)[2]
+        g = buffers.pop(node, None)
+        nxt = node._next
+        if needed is not None and node not in needed:
+            out = None
+        elif g is None:
+            out = None
+        elif type(node) is AccumulateGrad:
+            if capture is None or leaves:
+                _accumulate(node, g, create_graph)
+            out = None
+        else:
+            if node._hooks is not None:
+                g = _pre_hooks(node, g, capture)
+                if g is None:
+                    out = None
+                    g = None
+            if g is not None:
+                out = node.backward(F, g)
+                if node._hooks is not None and "post" in node._hooks:
+                    out = _post_hooks(node, out, g)
+                if not retain_graph:
+                    node.release()
+        for i, e in enumerate(nxt):
+            if e is None:
+                continue
+            m = e[0]
+            if out is not None:
+                gi = out[i]
+                if gi is not None:
+                    gi = _validate(node, i, gi, e, F)
+                    if capture is not None and (m, e[1]) in capture:
+                        prev = capture[(m, e[1])]
+                        capture[(m, e[1])] = gi if prev is None else prev + gi
+                        if not accumulate:
+                            gi = None
+                    if gi is not None:
+                        _add_to_buffer(buffers, m, e[1], gi)
+            c = deps[m] - 1
+            deps[m] = c
+            if c == 0:
+                heappush(heap, (-m._seq, tie, m))
+                tie += 1
+
+
+def _needed_nodes(deps: dict[Node, int], inputs: Sequence[tuple[Node, int]]) -> set[Node]:
+    """Nodes from which one of ``inputs`` can be reached (the only ones worth running)."""
+    targets = {n for n, _ in inputs}
+    parents: dict[Node, list[Node]] = {}
+    for n in deps:
+        for e in n._next:
+            if e is not None:
+                parents.setdefault(e[0], []).append(n)
+    needed = set()
+    stack = [t for t in targets if t in deps]
+    while stack:
+        n = stack.pop()
+        if n in needed:
+            continue
+        needed.add(n)
+        stack.extend(parents.get(n, ()))
+    return needed
+
+
+def _add_to_buffer(buffers: dict[Node, Any], node: Node, nr: int, g: Any) -> None:
+    n = node.n_outputs
+    if n == 1:
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+    else:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * n
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _validate(node: Node, i: int, g: Any, e: tuple[Any, ...], F: Any) -> Any:
+    """Un-broadcast ``g`` to input ``i``'s shape and cast it to that input's dtype."""
+    shape, dtype = e[2], e[3]
+    if F.tensor_mode:
+        gd = g._data
+        if gd.shape != shape:
+            if not _expandable(gd.shape, shape):
+                raise _invalid_shape(node, i, gd.shape, shape)
+            g = F.sum_to(g, shape)
+        if g._data.dtype != dtype:
+            g = F.to_dtype(g, dtype)
+        return g
+    if g.shape != shape:
+        if not _expandable(g.shape, shape):
+            raise _invalid_shape(node, i, g.shape, shape)
+        g = F.sum_to(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
+    """``variable.grad += g`` (in place when possible, as PyTorch does)."""
+    Tensor = _tm.Tensor
+    var = node.variable
+    if node._hooks is not None:
+        g = _pre_hooks(node, g, None)
+        if g is None:
+            return
+    old = var._grad
+    if isinstance(g, Tensor):  # create_graph: the gradient keeps its own graph
+        var._grad = g if old is None else old + g
+    elif old is None:
+        # copy: the array may be shared with another leaf's gradient or with the caller's
+        var._grad = Tensor._make(g.copy() if g.ndim else g.__array__().copy())
+    elif old._rg or old._data.shape != g.shape:
+        var._grad = old + Tensor._make(g)
+    else:
+        od = old._data
+        od += g
+        old._bump_version()
+    ex = var._extra
+    if ex is not None and ex.get("post_acc_hooks"):
+        for hook in list(ex["post_acc_hooks"].values()):
+            hook(var)
+
+
+def _as_user_grad(g: Any) -> Any:
+    Tensor = _tm.Tensor
+    if isinstance(g, Tensor):
+        return g
+    return Tensor._make(g if g.ndim else g.__array__())
+
+
+def _from_user_grad(new: Any, old: Any) -> Any:
+    Tensor = _tm.Tensor
+    if isinstance(old, Tensor):
+        return new
+    return new._data
+
+
+def _pre_hooks(node: Node, g: Any, capture: Any) -> Any:
+    """Tensor hooks, then retain_grad, then node pre-hooks (PyTorch's order)."""
+    Tensor = _tm.Tensor
+    h = node._hooks
+    multi = node.n_outputs > 1
+    grads = list(g) if multi else [g]
+    for nr, fn in list(h.get("tensor_pre", {}).values()):
+        if grads[nr] is None:
+            continue
+        r = fn(_as_user_grad(grads[nr]))
+        if r is not None:
+            grads[nr] = _from_user_grad(r, grads[nr])
+    for nr, ref in list(h.get("retain", {}).items()):
+        t = ref()
+        if t is None or grads[nr] is None:
+            continue
+        gv = grads[nr]
+        if isinstance(gv, Tensor):
+            t._grad = gv if t._grad is None else t._grad + gv
+        elif t._grad is None:
+            t._grad = Tensor._make(gv.copy() if gv.ndim else gv.__array__().copy())
+        else:
+            t._grad = Tensor._make(t._grad._data + gv)
+    pre = h.get("pre")
+    if pre:
+        user = tuple(None if x is None else _as_user_grad(x) for x in grads)
+        for fn in list(pre.values()):
+            r = fn(user)
+            if r is not None:
+                user = tuple(r)
+        grads = [None if u is None else _from_user_grad(u, grads[i] if grads[i] is not None else g)
+                 for i, u in enumerate(user)]
+    if multi:
+        return grads
+    return grads[0]
+
+
+def _post_hooks(node: Node, out: Any, g: Any) -> Any:
+    gin = tuple(None if x is None else _as_user_grad(x) for x in out)
+    gout = tuple(None if x is None else _as_user_grad(x) for x in (g if node.n_outputs > 1 else [g]))
+    for fn in list(node._hooks["post"].values()):
+        r = fn(gin, gout)
+        if r is not None:
+            gin = tuple(r)
+    return tuple(None if u is None else _from_user_grad(u, o if o is not None else g) for u, o in zip(gin, out))

@@ -1,0 +1,22 @@
+"""``glassgrad.nn.functional``: the functions PyTorch puts under ``torch.nn.functional``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.activation import log_softmax, softmax
+from ..ops.elementwise import relu as _relu
+from ..ops.elementwise import sigmoid, tanh
+from ..ops.linalg import linear
+from ..tensor import Tensor
+
+__all__ = ["linear", "relu", "softmax", "log_softmax", "sigmoid", "tanh"]
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0)."""
+    if inplace:
+        return input.relu_()  # type: ignore[attr-defined]
+    return _relu(input)
+
+

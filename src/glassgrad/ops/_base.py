@@ -1,0 +1,179 @@
+"""What every op uses: operand promotion, result wrapping and node recording.
+
+An op's forward works on backend arrays; ``record`` then attaches a node when
+gradients are being recorded (the one place grad modes are consulted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as D
+from ..autograd.grad_mode import STATE
+from ..backends import backend
+from ..engine.node import Node, SavedOutput, next_seq
+from ..tensor import Tensor, _init, _new, wrap_dim
+
+_B = backend()
+xp = _B.xp
+ndarray = _B.ndarray
+FROM_NP = D.FROM_NP
+
+__all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "as_tensor_arg", "wrap_dim",
+           "SavedOutput", "saved_output", "FROM_NP", "D", "STATE", "dims_arg"]
+
+
+def wrap(data: Any) -> Tensor:
+    """A new result tensor around ``data`` (a backend array or array scalar), not yet in a graph."""
+    if type(data) is not ndarray:
+        data = xp.asarray(data)
+    t = _new(Tensor)
+    _init(t, data)
+    if STATE.inference:
+        t._extra = {"inference": True}
+    return t
+
+
+def edge(t: Tensor) -> tuple[Node, int, tuple[int, ...], Any] | None:
+    """The graph edge to input ``t``: its grad_fn, or its AccumulateGrad if it is a leaf that requires grad."""
+    fn = t.grad_fn
+    if fn is not None:
+        d = t._data
+        return (fn, t._output_nr, d.shape, d.dtype)
+    if t._rg:
+        d = t._data
+        return (t._accumulator(), 0, d.shape, d.dtype)
+    return None
+
+
+def needs_grad(*inputs: Any) -> bool:
+    """True when an op on ``inputs`` must be recorded."""
+    if not STATE.grad_enabled:
+        return False
+    for t in inputs:
+        if isinstance(t, Tensor) and t._rg:
+            return True
+    return False
+
+
+def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...] = ()) -> Tensor:
+    """Make ``node`` the grad_fn of ``out``: edges to the tensor ``inputs``, ``saved`` values for backward.
+
+    Saved input tensors remember their version now, so an in-place change
+    before backward is reported (PyTorch's "modified by an inplace operation").
+    """
+    node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
+    node._seq = next_seq()
+    node._hooks = None
+    node._saved = saved
+    versions = None
+    for i, s in enumerate(saved):
+        if isinstance(s, (Tensor, SavedOutput)):
+            if versions is None:
+                versions = [None] * len(saved)
+            if isinstance(s, Tensor):
+                vc = s._vc
+                versions[i] = vc[0] if vc is not None else 0
+            else:
+                versions[i] = s.version
+    node._versions = None if versions is None else tuple(versions)
+    out.grad_fn = node
+    out._rg = True
+    return out
+
+
+def saved_output(out: Tensor, output_nr: int = 0) -> SavedOutput:
+    """Save an op's own output for its backward: the array and the output's version box."""
+    return SavedOutput(out._data, out._version_box(), output_nr)
+
+
+def as_tensor_arg(x: Any) -> Tensor:
+    """Accept a Tensor where an op needs one (lists and arrays are converted)."""
+    if isinstance(x, Tensor):
+        return x
+    from ..creation import tensor
+    return tensor(x)
+
+
+# ---------------------------------------------------------------------- promotion
+_PROMO_CACHE: dict[tuple[Any, Any, bool, bool], Any] = {}
+
+
+def _promoted(ad: Any, bd: Any) -> Any:
+    key = (ad.dtype, bd.dtype, ad.ndim == 0, bd.ndim == 0)
+    r = _PROMO_CACHE.get(key)
+    if r is None:
+        da, db = FROM_NP[ad.dtype], FROM_NP[bd.dtype]
+        if key[2] == key[3]:
+            r = D.promote_types(da, db).np
+        elif key[2]:  # a is 0-dim, b dimensioned
+            r = D.result_type([db], [da], []).np
+        else:
+            r = D.result_type([da], [db], []).np
+        _PROMO_CACHE[key] = r
+    return r
+
+
+def _py_scalar(x: Any) -> Any:
+    if isinstance(x, (bool, int, float)):
+        return x
+    if hasattr(x, "item") and hasattr(x, "dtype") and getattr(x, "ndim", 1) == 0 and not isinstance(x, Tensor):
+        return x.item()  # numpy scalars act as Python numbers
+    return None
+
+
+def operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Backend operands of a binary op, promoted as PyTorch promotes them.
+
+    Python scalars stay scalars (NumPy treats them as weakly typed, as PyTorch
+    does), except a float scalar with an integer tensor, which gives the
+    default float dtype.
+    """
+    if isinstance(a, Tensor):
+        ad = a._data
+        if isinstance(b, Tensor):
+            bd = b._data
+            if ad.dtype is not bd.dtype and ad.dtype != bd.dtype:
+                rt = _promoted(ad, bd)
+                ad = ad.astype(rt, copy=False)
+                bd = bd.astype(rt, copy=False)
+            return ad, bd
+        return _with_scalar(ad, b), _scalar(b)
+    bd = b._data
+    return _scalar(a), _with_scalar(bd, a)
+
+
+def _scalar(s: Any) -> Any:
+    t = type(s)
+    if t is float or t is int or t is bool:
+        return s
+    v = _py_scalar(s)
+    if v is None:
+        if isinstance(s, (list, tuple)) or hasattr(s, "__array__"):
+            return as_tensor_arg(s)._data
+        raise TypeError(f"unsupported operand type: '{type(s).__name__}'")
+    return v
+
+
+def _with_scalar(d: Any, s: Any) -> Any:
+    k = d.dtype.kind
+    if k == "f":
+        return d
+    if isinstance(s, float) or (k == "b" and type(s) is not bool and isinstance(s, (int, float))):
+        if isinstance(s, float):
+            return d.astype(D.get_default_dtype().np)
+        return d.astype(xp.int64)
+    return d
+
+
+def dims_arg(dim: Any, ndim: int) -> tuple[int, ...]:
+    """Normalise a ``dim`` argument (int, tuple or list) to sorted non-negative axes."""
+    if isinstance(dim, (tuple, list)):
+        seen = []
+        for d in dim:
+            w = wrap_dim(d, ndim)
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.append(w)
+        return tuple(sorted(seen))
+    return (wrap_dim(dim, ndim),)

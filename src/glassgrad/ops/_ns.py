@@ -1,0 +1,45 @@
+"""The two namespaces a derivative rule can run with.
+
+``ARRAY`` (first-order ``backward``) gives array functions from the backend;
+``TENSOR`` (``create_graph=True``) gives glassgrad's differentiable ops, so the
+backward pass is itself recorded.  Rules use operators (``*``, ``+``, ``@``…),
+which work on both, and call everything else through ``F``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends.numpy_backend import ArrayNamespace
+from ..engine.node import Node, SavedOutput
+from ..tensor import Tensor
+
+
+class ARRAY(ArrayNamespace):
+    tensor_mode = False
+
+    @staticmethod
+    def unpack_saved(node: Node, saved: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple([s._data if isinstance(s, Tensor) else s.data if isinstance(s, SavedOutput) else s
+                      for s in saved])
+
+
+class TENSOR:
+    """Differentiable twins of ``ARRAY``'s functions (filled in by ``ops/__init__``)."""
+
+    tensor_mode = True
+
+    @staticmethod
+    def unpack_saved(node: Node, saved: tuple[Any, ...]) -> tuple[Any, ...]:
+        out = []
+        for s in saved:
+            if isinstance(s, SavedOutput):
+                # rebuild the output tensor with this node as its grad_fn (no cycle: built on demand)
+                t = Tensor._make(s.data)
+                t.grad_fn = node
+                t._rg = True
+                t._output_nr = s.output_nr
+                t._vc = s._vc
+                s = t
+            out.append(s)
+        return tuple(out)

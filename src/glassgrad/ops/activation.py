@@ -1,0 +1,83 @@
+"""Softmax and log-softmax, fused and numerically stable (max subtracted first)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ._base import STATE, D, Node, Tensor, record, saved_output, wrap, wrap_dim, xp
+
+
+def _softmax_dim(ndim: int, name: str) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        UserWarning, stacklevel=4,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _prep(input: Tensor, dim: Any, dtype: D.dtype | None, name: str) -> tuple[Any, int]:
+    d = input._data
+    if dtype is not None:
+        d = d.astype(dtype.np)
+    elif d.dtype.kind != "f":
+        raise RuntimeError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{input.dtype.tensor_type[:-6]}'")
+    if dim is None:
+        dim = _softmax_dim(d.ndim, name)
+    return d, wrap_dim(dim, d.ndim)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``.  d/dinput = result * (grad - sum(grad * result, dim))."""
+    d, ax = _prep(input, dim, dtype, "softmax")
+    if d.ndim == 0:
+        r = wrap(xp.ones_like(d))
+    else:
+        e = xp.exp(d - d.max(axis=ax, keepdims=True))
+        e /= e.sum(axis=ax, keepdims=True)
+        r = wrap(e)
+    if STATE.grad_enabled and input._rg:
+        n = SoftmaxBackward0()
+        n.dim = ax if d.ndim else None
+        record(r, n, (input,), (saved_output(r),))
+    return r
+
+
+class SoftmaxBackward0(Node):
+    __slots__ = ("dim",)
+    formula = "softmax(self, dim)"
+    derivatives = ("result * (grad - (grad * result).sum(dim, keepdim=True))",)
+
+    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        (y,) = self.unpack(F)
+        gy = g * y
+        if self.dim is None:
+            return (gy - gy * y,)
+        return (gy - y * F.sum(gy, self.dim, True),)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
+    """x - logsumexp(x) along ``dim``.  d/dinput = grad - exp(result) * sum(grad, dim)."""
+    d, ax = _prep(input, dim, dtype, "log_softmax")
+    if d.ndim == 0:
+        r = wrap(xp.zeros_like(d))
+    else:
+        s = d - d.max(axis=ax, keepdims=True)
+        r = wrap(s - xp.log(xp.exp(s).sum(axis=ax, keepdims=True)))
+    if STATE.grad_enabled and input._rg:
+        n = LogSoftmaxBackward0()
+        n.dim = ax if d.ndim else None
+        record(r, n, (input,), (saved_output(r),))
+    return r
+
+
+class LogSoftmaxBackward0(Node):
+    __slots__ = ("dim",)
+    formula = "log_softmax(self, dim)"
+    derivatives = ("grad - exp(result) * grad.sum(dim, keepdim=True)",)
+
+    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        (y,) = self.unpack(F)
+        if self.dim is None:
+            return (g - F.exp(y) * g,)
+        return (g - F.exp(y) * F.sum(g, self.dim, True),)
