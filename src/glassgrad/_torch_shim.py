@@ -14,8 +14,9 @@ import importlib.util
 import os
 import runpy
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 
 class _Alias(importlib.abc.Loader):

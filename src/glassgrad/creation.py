@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import dtypes as D
 from .backends import backend
 from .ops._base import wrap
-from .tensor import Tensor, device as _device
+from .tensor import Tensor
+from .tensor import device as _device
 
 _B = backend()
 xp = _B.xp

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import dtypes as D
 from ._printing import format_tensor

@@ -14,7 +14,12 @@ from .. import tensor as _tm
 from ..engine import engine as _engine
 from ..engine.node import Node
 from .grad_mode import (
-    STATE, enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    STATE,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
     set_grad_enabled,
 )
 

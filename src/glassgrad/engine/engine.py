@@ -16,8 +16,9 @@ backward pass is itself recorded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Any, Sequence
+from typing import Any
 
 from .. import tensor as _tm
 from .node import AccumulateGrad, Node

@@ -16,7 +16,8 @@ cycle); outputs it needs are saved as arrays (``SavedOutput``).
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _sequence = itertools.count()
 next_seq = _sequence.__next__

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..ops.activation import log_softmax, softmax
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
-from ..creation import _rng, Generator
+from ..creation import Generator, _rng
 from ..tensor import Tensor
 
 

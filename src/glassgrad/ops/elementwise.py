@@ -13,7 +13,16 @@ from typing import Any
 
 from ..backends import backend
 from ._base import (
-    STATE, Node, Tensor, D, as_tensor_arg, operands, record, saved_output, wrap, xp,
+    STATE,
+    D,
+    Node,
+    Tensor,
+    as_tensor_arg,
+    operands,
+    record,
+    saved_output,
+    wrap,
+    xp,
 )
 
 _default_np = lambda: D.get_default_dtype().np  # noqa: E731

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import elementwise as E
-from ._base import STATE, D, FROM_NP, Node, Tensor, record, xp
+from ._base import FROM_NP, STATE, D, Node, Tensor, record, xp
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 

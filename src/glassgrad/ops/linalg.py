@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import STATE, Node, Tensor, operands, record, wrap
-from .shape import expand, reshape, squeeze, unsqueeze
-from ._base import xp
+from ._base import STATE, Node, Tensor, operands, record, wrap, xp
+from .shape import expand, reshape, unsqueeze
 
 
 def _dt(t: Tensor) -> str:
@@ -65,9 +64,9 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of 3-d tensors.  d/dinput = grad @ mat2ᵀ, d/dmat2 = inputᵀ @ grad."""
     a, b = input._data, mat2._data
     if a.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] but got: "
@@ -123,8 +122,8 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(
-            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, "
-            "but got {} and {} elements respectively".format(a.shape[0], b.shape[0], a.shape[0], b.shape[0])
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the same number of elements, "
+            f"but got {a.shape[0]} and {b.shape[0]} elements respectively"
         )
     if a.dtype != b.dtype:
         raise RuntimeError(
@@ -150,9 +149,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     """``beta * input + alpha * (mat1 @ mat2)``.  d/dinput = beta * grad, d/dmat1 = alpha * grad @ mat2ᵀ, d/dmat2 = alpha * mat1ᵀ @ grad."""
     a, b = mat1._data, mat2._data
     if a.ndim != 2:
-        raise RuntimeError("mat1 must be a matrix, got {}-D tensor".format(a.ndim))
+        raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
     if b.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix, got {}-D tensor".format(b.ndim))
+        raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})"

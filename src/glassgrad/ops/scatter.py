@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import STATE, Node, Tensor, record, wrap, xp
 from ..backends.numpy_backend import ArrayNamespace
+from ._base import STATE, Node, Tensor, record, wrap, xp
 
 
 def embed(g: Tensor, shape: tuple[int, ...], key: Any, advanced: bool) -> Tensor:
