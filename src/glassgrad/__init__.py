@@ -48,7 +48,7 @@ from .ops.linalg import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: E402
 from .ops.reduction import amax, amin, argmax, argmin, max, mean, min, sum  # noqa: E402
 from .ops.shape import (  # noqa: E402
     broadcast_to, clone, expand, flatten, nonzero, permute, reshape, squeeze, swapaxes, swapdims, t,
-    transpose, unsqueeze,
+    transpose, unbind, unsqueeze,
 )
 
 multiply, subtract, divide = mul, sub, div
@@ -86,3 +86,10 @@ def set_num_threads(n: builtins.int) -> None:
 def get_num_threads() -> builtins.int:
     import os
     return os.cpu_count() or 1
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name glassgrad does not have: say so, naming it."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"module 'torch' has no attribute '{name}' (glassgrad does not support torch.{name} yet)")

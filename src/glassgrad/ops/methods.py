@@ -79,7 +79,7 @@ METHODS: dict[str, Any] = {
     "expand_as": S.expand_as, "broadcast_to": S.broadcast_to, "contiguous": S.contiguous, "clone": S.clone,
     "to": S.to, "float": S.float_, "double": S.double, "half": S.half, "long": S.long, "int": S.int_,
     "short": S.short, "char": S.char, "byte": S.byte, "bool": S.bool_, "type_as": S.type_as,
-    "nonzero": S.nonzero, "select": I.select,
+    "nonzero": S.nonzero, "unbind": S.unbind, "select": I.select,
     # linear algebra and nn
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "addmm": L.addmm, "outer": L.outer,
     "softmax": A.softmax, "log_softmax": A.log_softmax,

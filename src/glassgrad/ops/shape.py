@@ -432,3 +432,40 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     if as_tuple:
         return tuple(wrap(i.astype(xp.int64)) for i in idx)
     return wrap(xp.stack(idx, axis=1).astype(xp.int64) if idx else xp.zeros((0, 0), dtype=xp.int64))
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into views along ``dim`` (one dim fewer each).  d/dinput = stack(grads, dim), zeros for unused outputs."""
+    d = input._data
+    if d.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    a = wrap_dim(dim, d.ndim)
+    n = d.shape[a]
+    outs = tuple(make_view(input, d[(slice(None),) * a + (i,)]) for i in range(n))
+    if STATE.grad_enabled and input._rg and n:
+        node = UnbindBackward0()
+        node.n_outputs = n
+        node.dim = a
+        node.shape = d.shape
+        record(outs[0], node, (input,))
+        for i, o in enumerate(outs[1:], 1):
+            o.grad_fn = node
+            o._rg = True
+            o._output_nr = i
+    return outs
+
+
+class UnbindBackward0(Node):
+    __slots__ = ("n_outputs", "dim", "shape")
+    formula = "self.unbind(dim)"
+    derivatives = ("stack(grads, dim)   (zeros for outputs without a gradient)",)
+
+    def backward(self, F: Any, grads: Any) -> tuple[Any, ...]:
+        out = None
+        for i, g in enumerate(grads):
+            if g is None:
+                continue
+            key = (slice(None),) * self.dim + (i,)
+            part = F.embed(g, self.shape, key, False)
+            out = part if out is None else out + part
+        return (out,)
