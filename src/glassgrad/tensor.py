@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
+from . import autograd as _autograd
 from . import dtypes as D
 from ._printing import format_tensor
 from .autograd.grad_mode import STATE
@@ -444,8 +445,7 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Compute the gradient of this tensor with respect to the graph's leaves (see ``autograd.backward``)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------ pickling
     def __reduce_ex__(self, proto: int) -> Any:

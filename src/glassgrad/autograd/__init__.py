@@ -45,9 +45,14 @@ def _root(t: Any, i: int) -> tuple[Node, int]:
     return (t._accumulator(), 0)
 
 
+_NS: list[Any] = []
+
+
 def _namespace(create_graph: bool) -> Any:
-    from ..ops._ns import ARRAY, TENSOR
-    return TENSOR if create_graph else ARRAY
+    if not _NS:  # ops import autograd, so their namespaces are looked up on first use
+        from ..ops._ns import ARRAY, TENSOR
+        _NS.extend((ARRAY, TENSOR))
+    return _NS[1] if create_graph else _NS[0]
 
 
 def _root_grads(outputs: tuple[Any, ...], grad_outputs: tuple[Any, ...], create_graph: bool) -> list[Any]:

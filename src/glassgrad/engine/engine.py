@@ -87,32 +87,26 @@ def run_backward(
     buffers: dict[Node, Any] = {}
     for (node, nr), g in zip(roots, grads):
         _add_to_buffer(buffers, node, nr, g)
-    heap: list[tuple[int, int, Node]] = []
-    tie = 0
+    heap: list[tuple[int, Node]] = []
     for node in buffers:
         if deps[node] == 0:
-            heappush(heap, (-node._seq, tie, node))
-            tie += 1
+            heappush(heap, (-node._seq, node))  # Note: sequence numbers are unique, nodes never compared
 
     # ---- 3. run
+    tensor_mode = F.tensor_mode
     while heap:
-        node = heappop(heap)[2]
+        node = heappop(heap)[1]
         g = buffers.pop(node, None)
         nxt = node._next
-        if needed is not None and node not in needed:
-            out = None
-        elif g is None:
-            out = None
+        out = None
+        if g is None or (needed is not None and node not in needed):
+            pass
         elif type(node) is AccumulateGrad:
             if capture is None or leaves:
                 _accumulate(node, g, create_graph)
-            out = None
         else:
             if node._hooks is not None:
                 g = _pre_hooks(node, g, capture)
-                if g is None:
-                    out = None
-                    g = None
             if g is not None:
                 out = node.backward(F, g)
                 if node._hooks is not None and "post" in node._hooks:
@@ -126,19 +120,26 @@ def run_backward(
             if out is not None:
                 gi = out[i]
                 if gi is not None:
-                    gi = _validate(node, i, gi, e, F)
-                    if capture is not None and (m, e[1]) in capture:
-                        prev = capture[(m, e[1])]
-                        capture[(m, e[1])] = gi if prev is None else prev + gi
-                        if not accumulate:
-                            gi = None
+                    # central validation: un-broadcast and cast to the input's dtype
+                    if tensor_mode or gi.shape != e[2] or gi.dtype != e[3]:
+                        gi = _validate(node, i, gi, e, F)
+                    if capture is not None:
+                        key = (m, e[1])
+                        if key in capture:
+                            prev = capture[key]
+                            capture[key] = gi if prev is None else prev + gi
+                            if not accumulate:
+                                gi = None
                     if gi is not None:
-                        _add_to_buffer(buffers, m, e[1], gi)
+                        if m.n_outputs == 1:
+                            prev = buffers.get(m)
+                            buffers[m] = gi if prev is None else prev + gi
+                        else:
+                            _add_to_buffer(buffers, m, e[1], gi)
             c = deps[m] - 1
             deps[m] = c
             if c == 0:
-                heappush(heap, (-m._seq, tie, m))
-                tie += 1
+                heappush(heap, (-m._seq, m))
 
 
 def _needed_nodes(deps: dict[Node, int], inputs: Sequence[tuple[Node, int]]) -> set[Node]:

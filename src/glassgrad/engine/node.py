@@ -166,7 +166,8 @@ class AccumulateGrad(Node):
         self._saved = ()
         self._versions = None
         self._hooks = None
-        self._seq = 2**62  # PyTorch gives AccumulateGrad UINT64_MAX: it runs as soon as ready
+        # PyTorch gives AccumulateGrad the largest sequence number, so it runs as soon as it is ready
+        self._seq = 2**62 + next_seq()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"

@@ -62,21 +62,28 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     Saved input tensors remember their version now, so an in-place change
     before backward is reported (PyTorch's "modified by an inplace operation").
     """
-    node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
+    if len(inputs) == 1:  # fast path: most ops have one tensor input
+        t = inputs[0]
+        node._next = (edge(t) if isinstance(t, Tensor) else None,)
+    else:
+        node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
     node._seq = next_seq()
     node._hooks = None
     node._saved = saved
     versions = None
-    for i, s in enumerate(saved):
-        if isinstance(s, (Tensor, SavedOutput)):
-            if versions is None:
-                versions = [None] * len(saved)
-            if isinstance(s, Tensor):
-                vc = s._vc
-                versions[i] = vc[0] if vc is not None else 0
-            else:
-                versions[i] = s.version
-    node._versions = None if versions is None else tuple(versions)
+    if saved:
+        for i, s in enumerate(saved):
+            if isinstance(s, (Tensor, SavedOutput)):
+                if versions is None:
+                    versions = [None] * len(saved)
+                if isinstance(s, Tensor):
+                    vc = s._vc
+                    versions[i] = vc[0] if vc is not None else 0
+                else:
+                    versions[i] = s.version
+        if versions is not None:
+            versions = tuple(versions)
+    node._versions = versions
     out.grad_fn = node
     out._rg = True
     return out
