@@ -92,19 +92,28 @@ def _rng(generator: Generator | None) -> Any:
 
 
 # ---------------------------------------------------------------------- helpers
-def _size(size: Sequence[Any]) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+def _size(size: Sequence[Any], fn: str = "empty") -> tuple[int, ...]:
+    """Normalise ``*size`` (ints or one sequence), with PyTorch's errors."""
+    packed = len(size) == 1 and isinstance(size[0], (tuple, list))
+    if packed:
         size = tuple(size[0])
     out = []
-    for s in size:
+    for i, s in enumerate(size):
         if isinstance(s, Tensor):
             s = int(s.item())
-        if not isinstance(s, int) and not hasattr(s, "__index__"):
-            raise TypeError(f"expected a sequence of integers or a single integer, got '{s}'")
-        s = int(s)
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-        out.append(s)
+        if isinstance(s, bool) or not (isinstance(s, int) or hasattr(s, "__index__")):
+            if packed or len(size) > 1:
+                raise TypeError(
+                    f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                    f'"type must be tuple of ints,but got {type(s).__name__}"'
+                )
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not {type(s).__name__}")
+        out.append(int(s))
+    if any(s < 0 for s in out):
+        if fn == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        bad = next(s for s in out if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {out}")
     return tuple(out)
 
 
@@ -114,7 +123,7 @@ def _finish(data: Any, requires_grad: bool, device: Any = None) -> Tensor:
         _check_device(device)
     t = wrap(data)
     if requires_grad:
-        t.requires_grad = True
+        t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return t
 
 
@@ -156,42 +165,78 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
     return _finish(arr, requires_grad, device)
 
 
+def _infer_dtype(data: Any) -> D.dtype:
+    """PyTorch's dtype inference for ``tensor(data)``: promoted over every element.
+
+    Python floats give the default dtype, ints int64, bools bool; NumPy scalars,
+    arrays and tensors keep their own dtype.
+    """
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, (_B.ndarray, xp.generic)):
+        return D.from_np(data.dtype)
+    if isinstance(data, bool):
+        return D.bool_
+    if isinstance(data, int):
+        return D.int64
+    if isinstance(data, float):
+        return D.get_default_dtype()
+    if isinstance(data, (list, tuple)):
+        out = None
+        for x in data:
+            d = _infer_dtype(x)
+            out = d if out is None else D.promote_types(out, d)
+        return out or D.get_default_dtype()
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _infer_shape(data: Any) -> tuple[int, ...]:
+    """The shape of nested sequences, with PyTorch's error for ragged ones."""
+    shape: list[int] = []
+    x = data
+    while isinstance(x, (list, tuple, str)):
+        if isinstance(x, str):  # PyTorch walks into a string as if it were a sequence
+            raise ValueError("too many dimensions 'str'")
+        shape.append(len(x))
+        if not x:
+            break
+        x = x[0]
+    if isinstance(x, (Tensor, _B.ndarray)):
+        shape.extend(x.shape)
+    return tuple(shape)
+
+
+def _check_shape(x: Any, shape: list[int], dim: int) -> None:
+    if dim >= len(shape):
+        if isinstance(x, (list, tuple)):
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        return
+    if isinstance(x, (Tensor, _B.ndarray)):
+        if tuple(x.shape) != tuple(shape[dim:]):
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {x.shape[0] if x.ndim else 0})")
+        return
+    if not isinstance(x, (list, tuple)):
+        raise TypeError("not a sequence")
+    if len(x) != shape[dim]:
+        raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(x)})")
+    for e in x:
+        _check_shape(e, shape, dim + 1)
+
+
 def _to_array(data: Any) -> Any:
     if isinstance(data, _B.ndarray):
         D.from_np(data.dtype)
         return xp.array(data, copy=True)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_first(data)):
-        data = _untensor(data)
-    try:
-        arr = xp.array(data)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of length consistent with the data: {e}") from None
-    k = arr.dtype.kind
-    if k == "f":
-        if arr.dtype == xp.float64 and not _contains_float64_source(data):
-            arr = arr.astype(D.get_default_dtype().np)
-    elif k in "iu":
-        if arr.dtype != xp.int64 and not isinstance(data, xp.generic):
-            arr = arr.astype(xp.int64)
-    elif k == "b":
-        pass
-    elif k in "UO":
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    else:
-        D.from_np(arr.dtype)
-    return arr
-
-
-def _flat_first(data: Any) -> list[Any]:
-    out = []
-    stack = [data]
-    while stack and len(out) < 64:
-        x = stack.pop()
-        if isinstance(x, (list, tuple)):
-            stack.extend(x)
-        else:
-            out.append(x)
-    return out
+    if isinstance(data, (list, tuple)):
+        # PyTorch's order: shape from the first elements, dtype from all, then every length checked
+        shape = _infer_shape(data)
+        dtype = _infer_dtype(data)
+        _check_shape(data, list(shape), 0)
+        arr = xp.array(_untensor(data), dtype=dtype.np)
+        return arr.reshape(shape)
+    return xp.array(data, dtype=_infer_dtype(data).np)
 
 
 def _untensor(data: Any) -> Any:
@@ -224,13 +269,13 @@ def from_numpy(ndarray: Any) -> Tensor:
 def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
           out: Any = None, layout: Any = None) -> Tensor:
     """A tensor of zeros."""
-    return _finish(xp.zeros(_size(size), dtype=_float_np(dtype)), requires_grad, device)
+    return _finish(xp.zeros(_size(size, "zeros"), dtype=_float_np(dtype)), requires_grad, device)
 
 
 def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
          out: Any = None, layout: Any = None) -> Tensor:
     """A tensor of ones."""
-    return _finish(xp.ones(_size(size), dtype=_float_np(dtype)), requires_grad, device)
+    return _finish(xp.ones(_size(size, "ones"), dtype=_float_np(dtype)), requires_grad, device)
 
 
 def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
@@ -251,6 +296,8 @@ def full(size: Any, fill_value: Any, *, dtype: D.dtype | None = None, device: An
             dtype = D.get_default_dtype()
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if not isinstance(fill_value, (int, float, bool, complex)) and not isinstance(fill_value, xp.generic):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     return _finish(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value, dtype=dtype.np),
                    requires_grad, device)
 
@@ -283,8 +330,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in vals):
+        raise RuntimeError(f"unsupported range: {vals[0]} -> {vals[1]}")
     if (vals[1] - vals[0]) / vals[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
     n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
@@ -295,18 +344,39 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: D.dtype | None 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: D.dtype | None = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Computed as PyTorch computes it: the first half forward from ``start``, the
+    second half back from ``end``, with one rounding per value (a fused multiply-add).
+    """
     if steps < 0:
-        raise RuntimeError("linspace(): number of steps must be non-negative")
+        raise RuntimeError("number of steps must be non-negative")
     s = start.item() if isinstance(start, Tensor) else start
     e = end.item() if isinstance(end, Tensor) else end
-    data = xp.linspace(s, e, steps, dtype=xp.float64)
-    return _finish(data.astype(_float_np(dtype)), requires_grad, device)
+    dt = dtype or D.get_default_dtype()
+    idx = xp.arange(steps)
+    if dt.is_floating_point:
+        sd, ed = dt.np.type(s), dt.np.type(e)
+        step = (ed - sd) / dt.np.type(max(steps - 1, 1))
+        wide = xp.longdouble  # exact enough to stand for the fused multiply-add
+        fwd = wide(sd) + wide(step) * idx
+        bwd = wide(ed) - wide(step) * (steps - 1 - idx)
+        data = xp.where(idx < steps // 2, fwd, bwd).astype(dt.np)
+        if steps == 1:
+            data = xp.asarray([sd], dtype=dt.np)
+    else:
+        step = (float(int(e)) - float(int(s))) / max(steps - 1, 1)
+        data = xp.where(idx < steps // 2, int(s) + step * idx, int(e) - step * (steps - 1 - idx)).astype(dt.np)
+    return _finish(data, requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The identity matrix (``n`` × ``m``)."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _finish(xp.eye(n, n if m is None else m, dtype=_float_np(dtype)), requires_grad, device)
 
 
@@ -314,6 +384,7 @@ def eye(n: int, m: int | None = None, *, dtype: D.dtype | None = None, device: A
 def rand(*size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform random numbers in [0, 1)."""
+    _check_float(dtype, "check_uniform_bounds")
     dt = _float_np(dtype)
     data = _rng(generator).random(_size(size), dtype=dt if dt in (xp.float32, xp.float64) else xp.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)
@@ -322,6 +393,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: D.dtype | None =
 def randn(*size: Any, generator: Generator | None = None, dtype: D.dtype | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal random numbers."""
+    _check_float(dtype, "normal_kernel_cpu")
     dt = _float_np(dtype)
     data = _rng(generator).standard_normal(_size(size), dtype=dt if dt in (xp.float32, xp.float64) else xp.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)
@@ -331,11 +403,22 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
             dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Random integers in [low, high)."""
     if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError(
+                f"randint(): argument 'size' (position 2) must be tuple of ints, not {type(high).__name__}"
+            )
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     data = _rng(generator).integers(low, high, size=_size((size,) if isinstance(size, int) else tuple(size)))
     return _finish(data.astype((dtype or D.int64).np), requires_grad, device)
+
+
+def _check_float(dtype: D.dtype | None, kernel: str) -> None:
+    if dtype is not None and not dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dtype.tensor_type[:-6]}\'')
 
 
 def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **kw: Any) -> Tensor:

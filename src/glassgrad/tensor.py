@@ -99,6 +99,12 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
+NON_LEAF_REQUIRES_GRAD = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
+    "subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+
+
 def type_string(t: Tensor) -> str:
     """``[torch.FloatTensor [2, 3]]`` as PyTorch's error messages write a tensor."""
     return f"[torch.{t.dtype.tensor_type} [{', '.join(str(s) for s in t._data.shape)}]]"
@@ -147,15 +153,17 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
-            )
         value = bool(value)
+        if self.grad_fn is not None:
+            if value:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+            raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def _set_requires_grad(self, value: bool, int_message: str) -> None:
         if value:
             if not _FROM_NP[self._data.dtype].is_floating_point:
-                raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+                raise RuntimeError(int_message)
             if self.is_inference() and not STATE.inference:
                 raise RuntimeError(
                     "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
@@ -163,8 +171,13 @@ class Tensor:
         self._rg = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place and return self."""
-        Tensor.requires_grad.fset(self, requires_grad)  # type: ignore[attr-defined]
+        """Set ``requires_grad`` in place and return self (a no-op ``True`` on a non-leaf, as in PyTorch)."""
+        requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
+            return self
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
         return self
 
     @property
@@ -182,7 +195,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(
-                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                    f"assigned grad expected to be a Tensor or None but got grad of type {_typename(value)}"
                 )
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
@@ -376,6 +389,8 @@ class Tensor:
         return _B.to_host(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         a = _B.to_host(self._data)
         return a if dtype is None else a.astype(dtype, copy=False)
 
@@ -487,6 +502,11 @@ def _init(t: Tensor, data: Any) -> None:
     t._base = None
     t._accum = None
     t._extra = None
+
+
+def _typename(x: object) -> str:
+    t = type(x)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__qualname__}"
 
 
 def _rebuild(data: Any, requires_grad: bool) -> Tensor:

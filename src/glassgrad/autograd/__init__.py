@@ -59,10 +59,8 @@ def _root_grads(outputs: tuple[Any, ...], grad_outputs: tuple[Any, ...], create_
     """The seed gradient of each output: ones for a scalar, else the caller's tensor, checked."""
     Tensor = _tm.Tensor
     xp = _tm._xp
-    if grad_outputs and len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"grad requires one gradient per output: got {len(grad_outputs)} gradients for {len(outputs)} outputs"
-        )
+    if grad_outputs and len(grad_outputs) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     seeds = []
     for i, t in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs else None
@@ -112,6 +110,8 @@ def backward(
     if grad_variables is not None:
         grad_tensors = grad_variables
     grads = _as_seq(grad_tensors)
+    if grads and len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
     roots = [_root(t, i) for i, t in enumerate(outputs)]
@@ -126,7 +126,7 @@ def backward(
         input_edges = []
         for t in ins:
             if not t._rg:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             e = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._accumulator(), 0)
             input_edges.append(e)
             if t.grad_fn is not None:
@@ -201,12 +201,12 @@ def grad(
             capture[r] = s if capture[r] is None else capture[r] + s
     _run(roots, seeds, retain_graph, create_graph, edges, capture)
     result = []
-    for t, e in zip(ins, edges):
+    for i, (t, e) in enumerate(zip(ins, edges)):
         g = capture[e]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:

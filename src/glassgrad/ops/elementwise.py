@@ -30,6 +30,11 @@ _default_np = lambda: D.get_default_dtype().np  # noqa: E731
 _nb = backend().ns
 
 
+def _is_float(x: Any) -> bool:
+    dt = getattr(x, "dtype", None)
+    return dt.kind == "f" if dt is not None else isinstance(x, float)
+
+
 def _req(x: Any) -> bool:
     return isinstance(x, Tensor) and x._rg
 
@@ -140,10 +145,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
     a, b = operands(input, other)
     if rounding_mode is not None:
         return _div_rounding(a, b, rounding_mode, input, other)
-    if a.dtype.kind != "f" if hasattr(a, "dtype") else not isinstance(a, float):
-        if not (hasattr(b, "dtype") and b.dtype.kind == "f") and not isinstance(b, float):
-            # integer / integer is true division in the default float dtype
-            a = a.astype(_default_np()) if hasattr(a, "astype") else float(a)
+    if not _is_float(a) and not _is_float(b):
+        # integer / integer is true division in the default float dtype
+        f = _default_np()
+        a = a.astype(f) if hasattr(a, "astype") else float(a)
+        b = b.astype(f) if hasattr(b, "astype") else float(b)
     r = wrap(a / b)
     if STATE.grad_enabled:
         ra, rb = _req(input), _req(other)
