@@ -20,7 +20,7 @@ ndarray = _B.ndarray
 FROM_NP = D.FROM_NP
 
 __all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "as_tensor_arg", "wrap_dim",
-           "SavedOutput", "saved_output", "FROM_NP", "D", "STATE", "dims_arg"]
+           "SavedOutput", "saved_output", "FROM_NP", "D", "STATE", "dims_arg", "broadcast_error"]
 
 
 def wrap(data: Any) -> Tensor:
@@ -171,6 +171,20 @@ def _with_scalar(d: Any, s: Any) -> Any:
             return d.astype(D.get_default_dtype().np)
         return d.astype(xp.int64)
     return d
+
+
+def broadcast_error(a: Any, b: Any) -> RuntimeError:
+    """PyTorch's error for shapes that do not broadcast (the first clash from the right)."""
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    n = max(len(sa), len(sb))
+    for i in range(n - 1, -1, -1):
+        x = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
+        y = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}"
+            )
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
 
 
 def dims_arg(dim: Any, ndim: int) -> tuple[int, ...]:

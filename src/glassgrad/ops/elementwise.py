@@ -18,6 +18,7 @@ from ._base import (
     Node,
     Tensor,
     as_tensor_arg,
+    broadcast_error,
     operands,
     record,
     saved_output,
@@ -50,7 +51,10 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     a, b = operands(input, other)
     if alpha != 1:
         b = b * alpha
-    r = wrap(a + b)
+    try:
+        r = wrap(a + b)
+    except ValueError:
+        raise broadcast_error(a, b) from None
     if STATE.grad_enabled and (_req(input) or _req(other)):
         n = AddBackward0()
         n.alpha = alpha
@@ -69,20 +73,36 @@ class AddBackward0(Node):
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input - alpha * other``.  d/dinput = grad, d/dother = -alpha * grad."""
+    _check_bool_sub(input, other)
     a, b = operands(input, other)
-    if a.dtype == bool or (hasattr(b, "dtype") and b.dtype == bool):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. "
-            "Use the `^` or `logical_xor()` operator instead."
-        )
     if alpha != 1:
         b = b * alpha
-    r = wrap(a - b)
+    try:
+        r = wrap(a - b)
+    except ValueError:
+        raise broadcast_error(a, b) from None
     if STATE.grad_enabled and (_req(input) or _req(other)):
         n = SubBackward0()
         n.alpha = alpha
         record(r, n, (input, other))
     return _out(r, out)
+
+
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == bool)
+
+
+def _check_bool_sub(a: Any, b: Any) -> None:
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 class SubBackward0(Node):
@@ -98,6 +118,7 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input`` (``2 - x``).  d/dinput = -alpha * grad."""
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
+    _check_bool_sub(input, other)
     a, b = operands(input, other)
     if alpha != 1:
         a = a * alpha
@@ -121,7 +142,10 @@ class RsubBackward1(Node):
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """``input * other``.  d/dinput = grad * other, d/dother = grad * input."""
     a, b = operands(input, other)
-    r = wrap(a * b)
+    try:
+        r = wrap(a * b)
+    except ValueError:
+        raise broadcast_error(a, b) from None
     if STATE.grad_enabled:
         ra, rb = _req(input), _req(other)
         if ra or rb:
@@ -150,7 +174,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
         f = _default_np()
         a = a.astype(f) if hasattr(a, "astype") else float(a)
         b = b.astype(f) if hasattr(b, "astype") else float(b)
-    r = wrap(a / b)
+    try:
+        r = wrap(a / b)
+    except ValueError:
+        raise broadcast_error(a, b) from None
     if STATE.grad_enabled:
         ra, rb = _req(input), _req(other)
         if ra or rb:
@@ -265,7 +292,10 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # n
     if isinstance(exponent, Tensor):
         a, b = operands(input, exponent)
         _check_int_pow(a, b)
-        r = wrap(xp.power(a, b))
+        try:
+            r = wrap(xp.power(a, b))
+        except ValueError:
+            raise broadcast_error(a, b) from None
         if STATE.grad_enabled and (input._rg or exponent._rg):
             record(r, PowBackward1(), (input, exponent), (input, exponent, saved_output(r)))
         return _out(r, out)
@@ -577,7 +607,10 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 def _minmax2(input: Any, other: Any, fn: Any, cls: type[Node]) -> Tensor:
     other = as_tensor_arg(other)
     a, b = operands(input, other)
-    r = wrap(fn(a, b))
+    try:
+        r = wrap(fn(a, b))
+    except ValueError:
+        raise broadcast_error(a, b) from None
     if STATE.grad_enabled and (_req(input) or _req(other)):
         record(r, cls(), (input, other), (input, other))
     return r
@@ -609,7 +642,10 @@ class MinimumBackward0(Node):
 def _compare(fn: Any) -> Any:
     def op(input: Any, other: Any) -> Tensor:
         a, b = operands(input, other)
-        return wrap(fn(a, b))
+        try:
+            return wrap(fn(a, b))
+        except ValueError:
+            raise broadcast_error(a, b) from None
     op.__doc__ = f"Elementwise comparison ({fn.__name__}); a bool tensor, no gradient."
     return op
 

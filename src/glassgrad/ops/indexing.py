@@ -100,7 +100,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     nd = input._data.ndim
     if used > nd:
         raise IndexError(f"too many indices for tensor of dimension {nd}")
-    if comps == (Ellipsis,):
+    if len(comps) == 1 and comps[0] is Ellipsis:
         return _basic(input, (Ellipsis,), AliasBackward0)
     r = input
     dim = 0

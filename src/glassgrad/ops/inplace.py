@@ -159,7 +159,15 @@ pow_ = _unary_inplace(E.pow)
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros in place (the gradient through it is zero)."""
-    return fill_(self, 0)
+    if _recording(self):
+        check_inplace(self)
+        self._data[...] = 0
+        record(self, ZeroBackward0(), (self,))
+        self._output_nr = 0
+    else:
+        self._data[...] = 0
+    self._bump_version()
+    return self
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
@@ -168,7 +176,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     if _recording(self, value):
         check_inplace(self)
         self._data[...] = v
-        n = ZeroBackward0() if (not isinstance(value, Tensor) and value == 0) else FillBackward0()
+        n = FillBackward3() if isinstance(value, Tensor) else FillBackward2()
         record(self, n, (self,) if not isinstance(value, Tensor) else (self, value))
         self._output_nr = 0
     else:
@@ -186,13 +194,22 @@ class ZeroBackward0(Node):
         return (F.zeros_like(g),)
 
 
-class FillBackward0(Node):
+class FillBackward2(Node):
     __slots__ = ()
-    formula = "self.fill_(value)"
+    formula = "self.fill_(value)   (value a number)"
+    derivatives = ("0",)
+
+    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        return (F.zeros_like(g),)
+
+
+class FillBackward3(Node):
+    __slots__ = ()
+    formula = "self.fill_(value)   (value a 0-d tensor)"
     derivatives = ("0", "grad.sum()")
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
-        return (F.zeros_like(g), F.sum(g) if len(self._next) > 1 else None)[: len(self._next)]
+        return F.zeros_like(g), F.sum(g)
 
 
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:

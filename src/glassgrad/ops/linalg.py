@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._base import STATE, Node, Tensor, operands, record, wrap, xp
-from .shape import expand, reshape, unsqueeze
+from .shape import expand, reshape, squeeze, unsqueeze
 
 
 def _dt(t: Tensor) -> str:
@@ -237,20 +237,15 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return _squeeze0_(mm(unsqueeze(input, 0), other))
     if d1 == 2 and d2 == 2:
         return mm(input, other)
-    s1, s2 = input._data.shape, other._data.shape
-    if d1 >= 3 and d2 <= 2:
-        # fold the batch into the rows of one matrix product
-        if s1[-1] != s2[0]:
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({_prod(s1[:-1])}x{s1[-1]} and "
-                f"{s2[0]}x{s2[1] if d2 == 2 else 1})" if d2 == 2 else
-                f"size mismatch, got input ({_prod(s1[:-1])}), mat ({_prod(s1[:-1])}x{s1[-1]}), vec ({s2[0]})"
-            )
-        folded = reshape(input, (-1, s1[-1]))
-        out_shape = s1[:-1] + ((s2[1],) if d2 == 2 else ())
-        prod = mm(folded, other) if d2 == 2 else mv(folded, other)
-        return _unsafe_view(prod, out_shape)
+    if _should_fold(input, other) or _should_fold(other, input):
+        return _folded(input, other)
     # batched: broadcast the batch dims, then one bmm
+    if d1 == 3 and d2 == 3 and input._data.shape[0] != other._data.shape[0]:
+        # as ATen: a batch of one that would be broadcast is squeezed so the fold path is taken
+        if input._data.shape[0] == 1 and input._rg:
+            return matmul(squeeze(input, 0), other)
+        if other._data.shape[0] == 1 and other._rg:
+            return matmul(input, squeeze(other, 0))
     a = unsqueeze(input, 0) if d1 == 1 else input
     b = unsqueeze(other, -1) if d2 == 1 else other
     n, m1 = a._data.shape[-2:]
@@ -266,6 +261,51 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     b3 = reshape(expand(b, batch + (m2, p)), (bn, m2, p))
     out_shape = batch + ((n,) if d1 > 1 else ()) + ((p,) if d2 > 1 else ())
     return _unsafe_view(bmm(a3, b3), out_shape)
+
+
+def _should_fold(t1: Tensor, t2: Tensor) -> bool:
+    """ATen's ``should_fold``: can the larger operand's batch fold into matrix rows without a copy?"""
+    d1, d2 = t1._data.ndim, t2._data.ndim
+    if d1 < d2:
+        big = xp.swapaxes(t2._data, -1, -2)
+        small_dim, big_dim = d1, d2
+    else:
+        big, small_dim, big_dim = t1._data, d2, d1
+    if not (big_dim >= 3 and small_dim <= 2):
+        return False
+    if t2._rg:  # folding keeps t2's gradient from being a broadcast [b, n, k] tensor
+        return True
+    if d1 == 2:
+        return False
+    if big.size == 0:
+        return True
+    st = [s // big.itemsize for s in big.strides]
+    sh = big.shape
+    return all(st[i] == st[i + 1] * sh[i + 1] for i in range(big_dim - 2))
+
+
+def _folded(input: Tensor, other: Tensor) -> Tensor:
+    """The batch of the larger operand folded into the rows of one mm / mv (ATen's folding path)."""
+    from .shape import contiguous, mT
+    from .shape import t as _t
+    d1, d2 = input._data.ndim, other._data.ndim
+    transpose = d2 > d1
+    t1 = mT(other) if transpose else input
+    t2 = (_t(input) if d1 == 2 else input) if transpose else other
+    s1 = t1._data.shape
+    out_shape = s1[:-1]
+    s2 = t2._data.shape
+    if s1[-1] != s2[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_prod(s1[:-1])}x{s1[-1]} and {s2[0]}x{s2[1]})"
+            if len(s2) == 2 else
+            f"size mismatch, got input ({_prod(s1[:-1])}), mat ({_prod(s1[:-1])}x{s1[-1]}), vec ({s2[0]})"
+        )
+    folded = reshape(t1, (_prod(out_shape), s1[-1]))
+    if len(s2) == 2:
+        out = _unsafe_view(mm(folded, t2), out_shape + (s2[1],))
+        return contiguous(mT(out)) if transpose else out
+    return _unsafe_view(mv(folded, t2), out_shape)
 
 
 def _bshape(a: Tensor, b: Tensor) -> tuple[int, ...]:
@@ -299,8 +339,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     nd = input._data.ndim
     if bias is not None and nd == 2:
         return addmm(bias, input, t(weight))
-    if bias is not None and input._data.flags.c_contiguous and (nd == 3 or bias._data.ndim == 1) and nd >= 2:
-        flat = reshape(input, (-1, input._data.shape[-1]))
+    if bias is not None and input._data.flags.c_contiguous and (nd == 3 or bias._data.ndim == 1) and nd >= 1:
+        # PyTorch's _flatten_nd_linear: fold every leading dim into rows, one addmm, view back
+        flat = reshape(input, (_prod(input._data.shape[:-1]), input._data.shape[-1]))
         out = addmm(bias, flat, t(weight))
         from .shape import view
         return view(out, input._data.shape[:-1] + (weight._data.shape[0],))

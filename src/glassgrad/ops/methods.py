@@ -30,8 +30,8 @@ def _i(fn: Any) -> Any:
 
 def _cmp(fn: Any) -> Any:
     def compare(self: Tensor, other: Any) -> Any:
-        if other is None or isinstance(other, (str, tuple, dict, set)):
-            return NotImplemented
+        if not isinstance(other, (Tensor, int, float, bool, list)) and not hasattr(other, "__array__"):
+            return NotImplemented  # e.g. `t == None`, `t == Ellipsis`: Python's default answer
         return fn(self, other)
     return compare
 

@@ -17,7 +17,8 @@ def _dims_or_all(dim: Any, ndim: int) -> tuple[int, ...] | None:
         return None
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         return None  # PyTorch: an empty dim list reduces over everything
-    return dims_arg(dim, ndim)
+    axes = dims_arg(dim, ndim)
+    return () if ndim == 0 else axes  # a 0-d tensor accepts dim 0 / -1 and reduces nothing
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: D.dtype | None = None) -> Tensor:  # noqa: A001
