@@ -131,17 +131,6 @@ def _float_np(dtype: D.dtype | None) -> Any:
     return (dtype or D.get_default_dtype()).np
 
 
-def _contains_float64_source(data: Any) -> bool:
-    """True when a nested sequence holds float64 arrays/tensors (their dtype is kept, not defaulted)."""
-    if isinstance(data, Tensor):
-        return data._data.dtype == xp.float64
-    if isinstance(data, _B.ndarray):
-        return data.dtype == xp.float64
-    if isinstance(data, (list, tuple)):
-        return any(_contains_float64_source(x) for x in data[:1])
-    return False
-
-
 # ---------------------------------------------------------------------- from data
 def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:

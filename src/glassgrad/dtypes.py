@@ -112,17 +112,6 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     return higher
 
 
-def scalar_dtype(value: object) -> dtype:
-    """The dtype a Python number takes as a wrapped number."""
-    if isinstance(value, bool):
-        return bool_
-    if isinstance(value, int):
-        return int64
-    if isinstance(value, float):
-        return _Defaults.float_dtype
-    raise TypeError(f"unsupported scalar type {type(value).__name__}")
-
-
 def result_type(dims: list[dtype], zero_dims: list[dtype], scalars: list[dtype]) -> dtype:
     """``at::result_type`` for operands already sorted into their three groups."""
     def fold(ds: list[dtype]) -> dtype | None:

@@ -136,7 +136,7 @@ def backward(
             for r, s in zip(roots, seeds):
                 if r in capture:
                     capture[r] = s if capture[r] is None else capture[r] + s
-    _run(roots, seeds, retain_graph, create_graph, input_edges, capture, leaves_too=True)
+    _run(roots, seeds, retain_graph, create_graph, input_edges, capture, leaves=True)
     for t, e in nonleaf_inputs:
         g = capture[e] if capture else None
         if g is not None:
@@ -145,16 +145,13 @@ def backward(
 
 
 def _run(roots: Any, seeds: Any, retain_graph: bool, create_graph: bool, input_edges: Any, capture: Any,
-         leaves_too: bool = False) -> None:
+         leaves: bool = False) -> None:
+    """Run the engine with grad mode set to ``create_graph`` (the backward pass is recorded only then)."""
     prev = STATE.grad_enabled
-    STATE.grad_enabled = create_graph  # the backward pass is recorded only for create_graph
+    STATE.grad_enabled = create_graph
     try:
-        if capture is not None and leaves_too:
-            _engine.run_backward(roots, seeds, retain_graph, create_graph, _namespace(create_graph),
-                                 inputs=input_edges, capture=capture, accumulate=True, leaves=True)
-        else:
-            _engine.run_backward(roots, seeds, retain_graph, create_graph, _namespace(create_graph),
-                                 inputs=input_edges, capture=capture)
+        _engine.run_backward(roots, seeds, retain_graph, create_graph, _namespace(create_graph),
+                             inputs=input_edges, capture=capture, leaves=leaves)
     finally:
         STATE.grad_enabled = prev
 

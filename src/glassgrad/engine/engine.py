@@ -49,7 +49,6 @@ def run_backward(
     F: Any,
     inputs: Sequence[tuple[Node, int]] | None = None,
     capture: dict[tuple[Node, int], Any] | None = None,
-    accumulate: bool = True,
     leaves: bool = False,
 ) -> None:
     """Propagate ``grads`` from ``roots`` through the graph.
@@ -128,14 +127,11 @@ def run_backward(
                         if key in capture:
                             prev = capture[key]
                             capture[key] = gi if prev is None else prev + gi
-                            if not accumulate:
-                                gi = None
-                    if gi is not None:
-                        if m.n_outputs == 1:
-                            prev = buffers.get(m)
-                            buffers[m] = gi if prev is None else prev + gi
-                        else:
-                            _add_to_buffer(buffers, m, e[1], gi)
+                    if m.n_outputs == 1:
+                        prev = buffers.get(m)
+                        buffers[m] = gi if prev is None else prev + gi
+                    else:
+                        _add_to_buffer(buffers, m, e[1], gi)
             c = deps[m] - 1
             deps[m] = c
             if c == 0:

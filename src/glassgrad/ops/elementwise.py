@@ -717,7 +717,7 @@ def _out(r: Tensor, out: Tensor | None) -> Tensor:
         return r
     if STATE.grad_enabled and (r._rg or out._rg):
         raise RuntimeError(
-            f"{'add'}(): functions with out=... arguments don't support automatic differentiation, "
+            "functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad."
         )
     if out._data.shape == r._data.shape:

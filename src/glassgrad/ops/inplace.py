@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import elementwise as E
-from ._base import FROM_NP, STATE, D, Node, Tensor, record, xp
+from ._base import FROM_NP, STATE, Node, Tensor, record, xp
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -239,8 +239,3 @@ class CopyBackwards(Node):
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         return (F.zeros_like(g), g)
-
-
-def requires_grad_check(dtype: D.dtype) -> None:
-    if not dtype.is_floating_point:
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
