@@ -53,6 +53,18 @@ from .ops.shape import (  # noqa: E402
 
 multiply, subtract, divide = mul, sub, div
 
+
+def _export_families() -> None:
+    """Export every op family's public functions (``ops.FAMILIES``) as ``glassgrad.NAME``."""
+    from .ops import FAMILIES
+    g = globals()
+    for fam in FAMILIES:
+        for name in getattr(fam, "__all__", ()):
+            g.setdefault(name, getattr(fam, name))
+
+
+_export_families()
+
 float = float32  # noqa: A001
 double = float64
 half = float16

@@ -18,3 +18,17 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _relu(input)
 
 
+
+
+def _export_families() -> None:
+    """Export the op families' ``FUNCTIONAL`` names here, as PyTorch puts them in ``torch.nn.functional``."""
+    from ..ops import FAMILIES
+    g = globals()
+    for fam in FAMILIES:
+        for name in getattr(fam, "FUNCTIONAL", ()):
+            g.setdefault(name, getattr(fam, name))
+            if name not in __all__:
+                __all__.append(name)
+
+
+_export_families()

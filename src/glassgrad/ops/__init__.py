@@ -4,8 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activation, elementwise, indexing, inplace, linalg, reduction, scatter, shape
-from ._ns import ARRAY, TENSOR
+from . import (
+    activation,
+    binary,
+    conv,
+    elementwise,
+    gather,
+    indexing,
+    inplace,
+    linalg,
+    loss,
+    norm,
+    reduction,
+    scatter,
+    shape,
+    unary,
+)
+from ._ns import ARRAY, TENSOR, register_rule_fn
+
+#: The op families.  A family module may define ``__all__`` (functions exported as
+#: ``glassgrad.NAME``), ``METHODS`` (Tensor methods) and ``FUNCTIONAL`` (names also
+#: exported by ``glassgrad.nn.functional``); ``glassgrad/__init__``, ``ops/methods``
+#: and ``nn/functional`` collect them from here.
+FAMILIES = (elementwise, unary, binary, reduction, shape, indexing, gather, linalg, activation, inplace, loss,
+            norm, conv)
 
 
 def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
@@ -37,5 +59,4 @@ for _name, _fn in {
 }.items():
     setattr(TENSOR, _name, staticmethod(_fn))
 
-__all__ = ["ARRAY", "TENSOR", "activation", "elementwise", "indexing", "inplace", "linalg", "reduction",
-           "scatter", "shape"]
+__all__ = ["ARRAY", "TENSOR", "FAMILIES", "register_rule_fn"]

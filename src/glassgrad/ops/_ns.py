@@ -43,3 +43,14 @@ class TENSOR:
                 s = t
             out.append(s)
         return tuple(out)
+
+
+def register_rule_fn(name: str, array_fn: Any, tensor_fn: Any) -> None:
+    """Make ``F.name`` available to derivative rules: ``array_fn`` on arrays, ``tensor_fn`` on Tensors.
+
+    A family file calls this for each function its rules need beyond the
+    built-in ones (``exp``, ``sum``, ``where``…), so that the same rule runs for
+    ``backward()`` and for ``create_graph=True``.
+    """
+    setattr(ARRAY, name, staticmethod(array_fn))
+    setattr(TENSOR, name, staticmethod(tensor_fn))

@@ -106,6 +106,9 @@ def _type(self: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any:
 
 
 def attach() -> None:
+    from . import FAMILIES
+    for fam in FAMILIES:
+        METHODS.update(getattr(fam, "METHODS", {}))
     for name, fn in METHODS.items():
         setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():
