@@ -72,7 +72,7 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
-from . import nn, optim  # noqa: E402,F401
+from . import linalg, nn, optim  # noqa: E402,F401
 from .ops import return_types  # noqa: E402,F401
 
 __version__ = "0.1.0"
