@@ -70,23 +70,19 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     node._seq = next_seq()
     node._hooks = None
     node._saved = saved
-    versions = None
-    if saved:
-        for i, s in enumerate(saved):
-            if isinstance(s, (Tensor, SavedOutput)):
-                if versions is None:
-                    versions = [None] * len(saved)
-                if isinstance(s, Tensor):
-                    vc = s._vc
-                    versions[i] = vc[0] if vc is not None else 0
-                else:
-                    versions[i] = s.version
-        if versions is not None:
-            versions = tuple(versions)
-    node._versions = versions
+    node._versions = _versions(saved) if saved else None
     out.grad_fn = node
     out._rg = True
     return out
+
+
+def _versions(saved: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The version of each saved tensor now (None for plain values), to detect later in-place changes."""
+    vs = [None if s is None or s.__class__ is float or s.__class__ is int else
+          s.version if s.__class__ is SavedOutput else
+          ((s._vc[0] if s._vc is not None else 0) if isinstance(s, Tensor) else None)
+          for s in saved]
+    return tuple(vs) if vs.count(None) != len(vs) else None
 
 
 def saved_output(out: Tensor, output_nr: int = 0) -> SavedOutput:
