@@ -32,7 +32,7 @@ from opinfo import (
 
 FLOAT_PARAMS = build_params(OPS, (np.float32, np.float64))
 GRAD_PARAMS = build_params(OPS, (np.float32, np.float64), needs_grad=True)
-NAME_PARAMS = build_params(OPS, (np.float32,), needs_grad=True)
+NAME_PARAMS = build_params([op for op in OPS if op.check_names], (np.float32,), needs_grad=True)
 FD_PARAMS = build_params(OPS, (np.float64,), needs_grad=True, fd=True)
 
 

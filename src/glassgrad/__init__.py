@@ -64,6 +64,9 @@ def _export_families() -> None:
 
 
 _export_families()
+# torch.batch_norm / torch.instance_norm take ATen's argument order, unlike their nn.functional namesakes
+from .ops.norm import _batch_norm as batch_norm  # noqa: E402
+from .ops.norm import _instance_norm as instance_norm  # noqa: E402
 
 float = float32  # noqa: A001
 double = float64

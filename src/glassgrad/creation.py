@@ -148,7 +148,7 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
         )
         arr = xp.array(data._data, copy=True)
     else:
-        arr = _to_array(data)
+        arr = _to_array(data, dtype)
     if dtype is not None:
         arr = arr.astype(dtype.np, copy=False)
     return _finish(arr, requires_grad, device)
@@ -214,18 +214,21 @@ def _check_shape(x: Any, shape: list[int], dim: int) -> None:
         _check_shape(e, shape, dim + 1)
 
 
-def _to_array(data: Any) -> Any:
+def _to_array(data: Any, dtype: D.dtype | None = None) -> Any:
+    """``data`` as a new array, in ``dtype`` if given (converted once: 0.1 as float64 stays exact)."""
     if isinstance(data, _B.ndarray):
         D.from_np(data.dtype)
         return xp.array(data, copy=True)
     if isinstance(data, (list, tuple)):
         # PyTorch's order: shape from the first elements, dtype from all, then every length checked
         shape = _infer_shape(data)
-        dtype = _infer_dtype(data)
+        inferred = _infer_dtype(data)
+        dtype = dtype or inferred
         _check_shape(data, list(shape), 0)
         arr = xp.array(_untensor(data), dtype=dtype.np)
         return arr.reshape(shape)
-    return xp.array(data, dtype=_infer_dtype(data).np)
+    inferred = _infer_dtype(data)
+    return xp.array(data, dtype=(dtype or inferred).np)
 
 
 def _untensor(data: Any) -> Any:

@@ -107,7 +107,14 @@ NON_LEAF_REQUIRES_GRAD = (
 
 def type_string(t: Tensor) -> str:
     """``[torch.FloatTensor [2, 3]]`` as PyTorch's error messages write a tensor."""
-    return f"[torch.{t.dtype.tensor_type} [{', '.join(str(s) for s in t._data.shape)}]]"
+    return _type_string(t._data)
+
+
+def _type_string(d: Any) -> str:
+    dims = ", ".join(str(s) for s in d.shape)
+    if d.dtype == bool:  # PyTorch writes bool tensors with their dispatch name
+        return f"[CPUBoolType [{dims}]]"
+    return f"[torch.{_FROM_NP[d.dtype].tensor_type} [{dims}]]"
 
 
 class Tensor:
@@ -276,6 +283,8 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
@@ -450,7 +459,7 @@ class Tensor:
             dtype_name=self.dtype.name,
             default_dtype_name=D.get_default_dtype().name,
             requires_grad=self._rg and fn is None,
-            grad_fn_name=None if fn is None else fn.name(),
+            grad_fn_name=None if fn is None else type(fn).__name__,
             prefix=prefix,
         )
 
@@ -535,7 +544,7 @@ def check_saved_versions(node: Node, saved: tuple[Any, ...], versions: tuple[Any
         if cur == v:
             continue
         if isinstance(s, SavedOutput):
-            desc = f"[torch.{D.FROM_NP[s.data.dtype].tensor_type} [{', '.join(map(str, s.data.shape))}]]"
+            desc = _type_string(s.data)
             desc += f", which is output {s.output_nr} of {_short(node.name())},"
         else:
             desc = type_string(s)

@@ -16,22 +16,28 @@ def _softmax_dim(ndim: int, name: str) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _prep(input: Tensor, dim: Any, dtype: D.dtype | None, name: str) -> tuple[Any, int]:
-    d = input._data
+def _prep(input: Tensor, dim: Any, dtype: D.dtype | None, name: str) -> tuple[Tensor, Any, int]:
+    """The (cast) input, its array and the wrapped dim; PyTorch's errors for integer input."""
     if dtype is not None:
-        d = d.astype(dtype.np)
-    elif d.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{input.dtype.tensor_type[:-6]}'")
+        from .shape import to
+        input = to(input, dtype)  # recorded as ToCopyBackward0, as PyTorch does
+    d = input._data
     if dim is None:
         dim = _softmax_dim(d.ndim, name)
-    return d, wrap_dim(dim, d.ndim)
+    ax = wrap_dim(dim, d.ndim)
+    if d.dtype.kind != "f":
+        kernel = f"{name}_lastdim_kernel_impl" if ax == d.ndim - 1 or d.ndim == 0 else f"{name}_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.tensor_type[:-6]}'")
+    return input, d, ax
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``.  d/dinput = result * (grad - sum(grad * result, dim))."""
-    d, ax = _prep(input, dim, dtype, "softmax")
+    input, d, ax = _prep(input, dim, dtype, "softmax")
     if d.ndim == 0:
         r = wrap(xp.ones_like(d))
+    elif d.size == 0:
+        r = wrap(d.copy())
     else:
         e = xp.exp(d - d.max(axis=ax, keepdims=True))
         e /= e.sum(axis=ax, keepdims=True)
@@ -58,9 +64,11 @@ class SoftmaxBackward0(Node):
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: D.dtype | None = None) -> Tensor:
     """x - logsumexp(x) along ``dim``.  d/dinput = grad - exp(result) * sum(grad, dim)."""
-    d, ax = _prep(input, dim, dtype, "log_softmax")
+    input, d, ax = _prep(input, dim, dtype, "log_softmax")
     if d.ndim == 0:
         r = wrap(xp.zeros_like(d))
+    elif d.size == 0:
+        r = wrap(d.copy())
     else:
         s = d - d.max(axis=ax, keepdims=True)
         r = wrap(s - xp.log(xp.exp(s).sum(axis=ax, keepdims=True)))

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..backends import backend
 from ._base import (
+    FROM_NP,
     STATE,
     D,
     Node,
@@ -59,7 +60,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         n = AddBackward0()
         n.alpha = alpha
         record(r, n, (input, other))
-    return _out(r, out)
+    return _out(r, out, "add")
 
 
 class AddBackward0(Node):
@@ -85,7 +86,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         n = SubBackward0()
         n.alpha = alpha
         record(r, n, (input, other))
-    return _out(r, out)
+    return _out(r, out, "sub")
 
 
 def _is_bool(x: Any) -> bool:
@@ -151,7 +152,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         if ra or rb:
             # save only what the needed gradients use, as PyTorch does
             record(r, MulBackward0(), (input, other), (input if rb else None, other if ra else None))
-    return _out(r, out)
+    return _out(r, out, "mul")
 
 
 class MulBackward0(Node):
@@ -182,7 +183,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
         ra, rb = _req(input), _req(other)
         if ra or rb:
             record(r, DivBackward0(), (input, other), (input if rb else None, other))
-    return _out(r, out)
+    return _out(r, out, "div")
 
 
 class DivBackward0(Node):
@@ -211,11 +212,11 @@ def _div_rounding(a: Any, b: Any, mode: str, input: Any, other: Any) -> Tensor:
         )
     out = wrap(r)
     if STATE.grad_enabled and (_req(input) or _req(other)):
-        record(out, DivBackward1(), (input, other))
+        record(out, DivBackward2(), (input, other))
     return out
 
 
-class DivBackward1(Node):
+class DivBackward2(Node):
     __slots__ = ()
     formula = "rounded(self / other)"
     derivatives = ("0", "0")
@@ -223,6 +224,68 @@ class DivBackward1(Node):
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         z = F.zeros_like(g)
         return z, z
+
+
+# ---------------------------------------------------------------------- the Scalar overloads
+# PyTorch's C++ composites call mul/div/add with a Scalar (mul.Scalar …), whose nodes are
+# MulBackward1, DivBackward1, AddBackward1; Python's spellings never record them.  Composites
+# written here the way ATen writes them (rms_norm, pairwise_distance …) use these.
+def mul_scalar(x: Tensor, s: float) -> Tensor:
+    """``x * s`` as ATen's ``mul(Tensor, Scalar)``.  d/dx = grad * s."""
+    a, b = operands(x, s)
+    r = wrap(a * b)
+    if STATE.grad_enabled and x._rg:
+        n = MulBackward1()
+        n.other = s
+        record(r, n, (x,))
+    return r
+
+
+class MulBackward1(Node):
+    __slots__ = ("other",)
+    formula = "self * other   (other a number)"
+    derivatives = ("grad * other",)
+
+    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        return (g * self.other,)
+
+
+def div_scalar(x: Tensor, s: float) -> Tensor:
+    """``x / s`` as ATen's ``div(Tensor, Scalar)``.  d/dx = grad / s."""
+    a, b = operands(x, s)
+    r = wrap(a / b)
+    if STATE.grad_enabled and x._rg:
+        n = DivBackward1()
+        n.other = s
+        record(r, n, (x,))
+    return r
+
+
+class DivBackward1(Node):
+    __slots__ = ("other",)
+    formula = "self / other   (other a number)"
+    derivatives = ("grad / other",)
+
+    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        return (g / self.other,)
+
+
+def add_scalar(x: Tensor, s: float) -> Tensor:
+    """``x + s`` as ATen's ``add(Tensor, Scalar)``.  d/dx = grad."""
+    a, b = operands(x, s)
+    r = wrap(a + b)
+    if STATE.grad_enabled and x._rg:
+        record(r, AddBackward1(), (x,))
+    return r
+
+
+class AddBackward1(Node):
+    __slots__ = ()
+    formula = "self + other   (other a number)"
+    derivatives = ("grad",)
+
+    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        return (g,)
 
 
 def true_divide(input: Any, other: Any) -> Tensor:
@@ -298,7 +361,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # n
             raise broadcast_error(a, b) from None
         if STATE.grad_enabled and (input._rg or exponent._rg):
             record(r, PowBackward1(), (input, exponent), (input, exponent, saved_output(r)))
-        return _out(r, out)
+        return _out(r, out, "pow")
     a, b = operands(input, exponent)
     _check_int_pow(a, b)
     r = wrap(_pow_scalar(a, b))
@@ -306,7 +369,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # n
         n = PowBackward0()
         n.exponent = exponent
         record(r, n, (input,), (input,))
-    return _out(r, out)
+    return _out(r, out, "pow")
 
 
 def _pow_scalar(a: Any, b: Any) -> Any:
@@ -546,7 +609,8 @@ class AbsBackward0(Node):
 
 def sign(input: Tensor) -> Tensor:
     """Sign of each element (-1, 0, 1).  Gradient zero."""
-    r = wrap(xp.sign(input._data))
+    d = input._data
+    r = wrap(d.copy() if d.dtype == bool else xp.sign(d))
     if STATE.grad_enabled and input._rg:
         record(r, SignBackward0(), (input,))
     return r
@@ -568,9 +632,18 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
         from .shape import nonzero
         return nonzero(cond, as_tuple=True)
     if cond._data.dtype != bool:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.name.capitalize()}")
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.tensor_type[:-6]}"
+        )
     a, b = _where_operands(input, other)
-    r = wrap(xp.where(cond._data, a, b))
+    try:
+        r = wrap(xp.where(cond._data, a, b))
+    except ValueError:
+        try:
+            ab = xp.broadcast_shapes(xp.shape(a), xp.shape(b))
+        except ValueError:
+            raise broadcast_error(a, b) from None
+        raise broadcast_error(cond._data, xp.empty(ab)) from None
     if STATE.grad_enabled and (_req(input) or _req(other)):
         record(r, WhereBackward0(), (input, other), (cond,))
     return r
@@ -605,10 +678,13 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 
 def _minmax2(input: Any, other: Any, fn: Any, cls: type[Node]) -> Tensor:
-    other = as_tensor_arg(other)
+    name = "maximum" if fn is xp.maximum else "minimum"
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     a, b = operands(input, other)
     try:
-        r = wrap(fn(a, b))
+        # a tie (e.g. 0.0 and -0.0) keeps ``input``'s value, as PyTorch does
+        r = wrap(xp.where((a == b) & ~xp.isnan(b), a, fn(a, b)) if a.dtype.kind == "f" else fn(a, b))
     except ValueError:
         raise broadcast_error(a, b) from None
     if STATE.grad_enabled and (_req(input) or _req(other)):
@@ -666,7 +742,7 @@ def logical_not(input: Tensor) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     d = input._data
     if d.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{FROM_NP[d.dtype].tensor_type[:-6]}'")
     return wrap(xp.logical_not(d) if d.dtype == bool else xp.invert(d))
 
 
@@ -674,7 +750,8 @@ def _bitwise(fn: Any, logical: Any) -> Any:
     def op(input: Any, other: Any) -> Tensor:
         a, b = operands(input, other)
         if getattr(a, "dtype", None) is not None and a.dtype.kind == "f":
-            raise RuntimeError(f"\"{fn.__name__}_cpu\" not implemented for 'Float'")
+            kind = FROM_NP[a.dtype].tensor_type[:-6]
+            raise NotImplementedError(f"\"{fn.__name__}_cpu\" not implemented for '{kind}'")
         return wrap(fn(a, b))
     return op
 
@@ -711,13 +788,13 @@ def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
 
 
 # ====================================================================== helpers
-def _out(r: Tensor, out: Tensor | None) -> Tensor:
+def _out(r: Tensor, out: Tensor | None, op: str = "") -> Tensor:
     """Write ``r`` into ``out=`` (resizing as PyTorch does) and return ``out``."""
     if out is None:
         return r
     if STATE.grad_enabled and (r._rg or out._rg):
         raise RuntimeError(
-            "functions with out=... arguments don't support automatic differentiation, "
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad."
         )
     if out._data.shape == r._data.shape:

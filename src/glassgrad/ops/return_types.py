@@ -34,10 +34,9 @@ def _make(name: str, fields: tuple[str, ...]) -> type:
     return cls
 
 
-for _n in ("max", "min", "median", "mode", "kthvalue", "cummax", "cummin"):
+for _n in ("max", "min", "median", "nanmedian", "mode", "kthvalue", "cummax", "cummin", "sort", "topk"):
     _make(_n, ("values", "indices"))
-for _n in ("sort", "topk"):
-    _make(_n, ("values", "indices"))
+_make("aminmax", ("min", "max"))
 
 
 def return_type(name: str, *values: Any) -> Any:
