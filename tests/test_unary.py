@@ -325,14 +325,7 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-_KNOWN = {
-    # tensor._short (not this family's file) names a saved output of EluBackward1 "Elu"; PyTorch says "Elu1"
-    # (it drops "Backward" and a trailing 0 only)
-    "saved_result_modified": pytest.mark.xfail(reason="tensor._short drops the overload number", strict=False),
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_KNOWN.get(n, ())) for n in ERRORS])
+@pytest.mark.parametrize("name", list(ERRORS))
 def test_errors_match_torch(name: str) -> None:
     torch = need_torch()
     fn = ERRORS[name]

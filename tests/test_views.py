@@ -363,6 +363,74 @@ def test_retain_grad_follows_the_base() -> None:
     check(case)
 
 
+def test_composite_inplace_op_on_view() -> None:
+    """An in-place op computed by several ops (its node's first input is not the old value): the region
+    is replaced by the result, whose own graph reaches the old value (same gradients as PyTorch)."""
+    from glassgrad.ops import elementwise as E
+    from glassgrad.ops.inplace import _rebase, _snapshot
+
+    torch = need_torch()
+    grads = []
+    for m in (gg, torch):
+        x = m.tensor(np.linspace(-1, 1, 6).reshape(2, 3).tolist(), requires_grad=True)
+        w = m.tensor([0.5, 2.0], requires_grad=True)
+        y = x * x
+        v = y[:, 1]
+        if m is gg:
+            _rebase(v, E.add(E.mul(_snapshot(v), 2), w))
+            assert y.grad_fn.name() == "torch::autograd::CopySlices" and v.grad_fn.name() == "AsStridedBackward0"
+        else:
+            v.mul_(2).add_(w)
+        (y * y.exp()).sum().backward()
+        grads.append((y.detach().clone(), x.grad, w.grad))
+    same(grads[0], grads[1])
+
+
+def test_retain_grad_of_views_follows_them() -> None:
+    def case(m: Any) -> Any:
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        v, w = y[1:], y[:2]
+        v.retain_grad()
+        w.retain_grad()
+        v.mul_(3)
+        (v * w.sum()).sum().backward()
+        return v.grad, w.grad, x.grad
+    check(case)
+
+
+def test_setitem_of_requiring_value_into_plain_tensor() -> None:
+    def case(m: Any) -> Any:
+        w = m.tensor([1.0, -2.0], requires_grad=True)
+        y = m.zeros(3, 2)
+        y[1] = w * 2
+        y[[0, 2], 1] = w
+        out = [tree(y, 2), y.requires_grad, y.is_leaf]
+        (y * y).sum().backward()
+        return out + [w.grad]
+    check(case)
+
+
+GETITEM_NAMES = ["x[0:3, 1]", "x[0:3]", "x[:]", "x[:, :]", "x[0:5, 1:2]", "x[..., 0:4]", "x[None, 0:3]", "x[1, 0:4]",
+                 "x[m.tensor(1)]", "x[m.tensor([1])]", "x[0, ...]", "x[[True, False, True]]", "x[True]", "x[False]",
+                 "x[1:, [0, 1]]", "x[:, None, [0, 1]]", "x[()]", "x[...]", "x[:, -1]", "x[::2]", "x[None, None, ..., None]",
+                 "x[m.tensor(True)]", "x[0][1]", "x[np.int64(1)]", "x[0:0]", "x[-10:]", "x[:, -10:10]", "x[:-0, 1]",
+                 "x[0:100, 1]", "x[-3:, 1]", "x[0::1, 1]"]
+
+
+@pytest.mark.parametrize("expr", GETITEM_NAMES)
+def test_getitem_history_and_views(expr: str) -> None:
+    def case(m: Any) -> Any:
+        x = m.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        r = eval(expr)
+        chain, fn = [], r.grad_fn
+        while fn is not None and "AccumulateGrad" not in fn.name():
+            chain.append(fn.name())
+            fn = fn.next_functions[0][0]
+        return chain, r._base is x, r.detach().clone()
+    check(case)
+
+
 def test_tensor_hook_stays_with_the_old_value() -> None:
     def case(m: Any) -> Any:
         x = m.tensor([1.0, 2.0], requires_grad=True)
@@ -613,7 +681,14 @@ def test_setitem_casts_and_converts() -> None:
         b = m.zeros(2, 2)
         b[0] = m.tensor([1, 2])
         b[1] = True
-        return a.clone(), b.clone()
+        b[1, 1] = np.int32(4)
+        b[0, 0] = np.float64(0.5)
+        t = m.tensor(1.0)
+        t[...] = 2.0
+        t[None] = m.tensor([3.0])
+        t[()] = 4.0
+        t[True] = 5.0
+        return a.clone(), b.clone(), t.clone(), t._version
     check(case)
 
 
@@ -628,6 +703,17 @@ SETITEM_ERRORS: list[tuple[str, Callable[[Any], Any]]] = [
     ("too_many", lambda m: m.zeros(2).__setitem__((0, 0), 1.0)),
     ("float_index", lambda m: m.zeros(2).__setitem__(m.tensor([0.0]), 1.0)),
     ("mask_shape", lambda m: m.zeros(2, 2).__setitem__(m.tensor([True, False, True]), 1.0)),
+    ("0d_int", lambda m: m.tensor(1.0).__setitem__(0, 1.0)),
+    ("0d_slice", lambda m: m.tensor(1.0).__setitem__(slice(None), 1.0)),
+    ("0d_list", lambda m: m.tensor(1.0).__setitem__([0], 1.0)),
+    ("numpy_float32_value", lambda m: m.zeros(2).__setitem__(0, np.float32(1.0))),
+    ("numpy_bool_value", lambda m: m.zeros(2).__setitem__(0, np.bool_(True))),
+    ("none_value", lambda m: m.zeros(2).__setitem__(0, None)),
+    ("getitem_0d_int", lambda m: m.tensor(1.0)[0]),
+    ("getitem_0d_slice", lambda m: m.tensor(1.0)[0:1]),
+    ("getitem_0d_tuple", lambda m: m.tensor(1.0)[None, 0]),
+    ("getitem_negative_step", lambda m: m.zeros(3)[::-1]),
+    ("setitem_negative_step", lambda m: m.zeros(3, 2).__setitem__((slice(None, None, -1), 0), 1.0)),
 ]
 
 

@@ -559,5 +559,9 @@ def check_saved_versions(node: Node, saved: tuple[Any, ...], versions: tuple[Any
 
 
 def _short(name: str) -> str:
+    """PyTorch's short op name in messages: ``ExpBackward0`` -> ``Exp``, ``EluBackward1`` -> ``Elu1``."""
     i = name.rfind("Backward")
-    return name[:i] if i > 0 else name
+    if i <= 0:
+        return name
+    tail = name[i + 8:]
+    return name[:i] + ("" if tail == "0" else tail)

@@ -189,12 +189,12 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
 class DivBackward0(Node):
     __slots__ = ()
     formula = "self / other"
-    derivatives = ("grad / other", "-grad * self / (other * other)")
+    derivatives = ("grad / other", "-grad * ((self / other) / other)")
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         a, b = self.unpack(F)
         ga = g / b if self._next[0] is not None else None
-        gb = -g * a / (b * b) if a is not None else None
+        gb = -g * ((a / b) / b) if a is not None else None  # PyTorch's order of operations
         return ga, gb
 
 

@@ -110,7 +110,9 @@ def _full(c: slice, size: int) -> bool:
 def getitem(input: Tensor, index: Any) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, integer tensors/lists and bool masks."""
     if isinstance(index, slice):
-        return _slice(input, 0, index) if input._data.ndim else _bad_0d()
+        return _slice(input, 0, index) if input._data.ndim else _bad_0d_slice()
+    if not input._data.ndim and _is_int(index) and not isinstance(index, (bool, Tensor)):
+        _bad_0d()
     comps = index if isinstance(index, tuple) else (index,)
     if len(comps) == 1 and comps[0] is Ellipsis:
         return _basic(input, (Ellipsis,), AliasBackward0)
@@ -169,7 +171,14 @@ def _apply_slicing(input: Tensor, comps: tuple[Any, ...]) -> tuple[Tensor, list[
 
 
 def _bad_0d() -> Tensor:
-    raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>(m)` in C++ to convert a 0-dim tensor to a number")
+    raise IndexError(
+        "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a "
+        "0-dim tensor to a number"
+    )
+
+
+def _bad_0d_slice() -> Tensor:
+    raise IndexError("slice() cannot be applied to a 0-dim tensor.")
 
 
 def _advanced_key(d: Any, advanced: list[tuple[int, Any]]) -> tuple[Any, ...]:
@@ -220,10 +229,14 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
         return _copy_to(self, value)
     if index is None or index is True:
         return _copy_to(unsqueeze(self, 0), value)
-    if isinstance(index, slice) and self._data.ndim:
+    if isinstance(index, slice):
+        if not self._data.ndim:
+            _bad_0d_slice()
         if index.step is not None and index.step <= 0:
             raise ValueError("step must be greater than zero")
         return _copy_to(self if _full(index, self._data.shape[0]) else _slice(self, 0, index), value)
+    if not self._data.ndim and _is_int(index) and not isinstance(index, (bool, Tensor)):
+        _bad_0d()
     comps = index if isinstance(index, tuple) else (index,)
     sliced, advanced = _apply_slicing(self, comps)
     if not advanced:
@@ -235,8 +248,7 @@ def _value_tensor(self: Tensor, value: Any) -> Tensor:
     """The assigned value as a tensor: a number becomes a 0-d tensor of ``self``'s dtype."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (bool, int, float)) or (hasattr(value, "item") and getattr(value, "ndim", 1) == 0
-                                                and isinstance(value, (xp.generic,))):
+    if isinstance(value, (int, float, xp.integer)):  # (bool is an int; NumPy floats other than float64 are not)
         return Tensor._make(xp.asarray(value).astype(self._data.dtype))
     t = type(value)
     name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__qualname__}"

@@ -172,7 +172,7 @@ def _rebase_history(self: Tensor, fn: Node | None, old: tuple[Any, int] | None =
         cs = CopySlices()
         cs.region = _Region(base._data, self._data)
         e0 = fn._next[0] if fn._next else None
-        if e0 is None or old is None or (e0[0] is old[0] and e0[1] == old[1]):
+        if e0 is None or (old is not None and e0[0] is old[0] and e0[1] == old[1]):
             cs.fn = fn  # PyTorch's CopySlices: fn's input 0 is the view's old value
             rest = fn._next[1:]
         else:  # fn's graph reaches the old value some other way: the region is simply replaced

@@ -29,7 +29,8 @@ from .elementwise import div_scalar as _div_scalar
 from .elementwise import mul_scalar as _mul_scalar
 from .gather import masked_fill
 from .inplace import fill_, mul_
-from .reduction import LinalgVectorNormBackward0, mean, sum, vector_norm
+from .linalg import LinalgVectorNormBackward0
+from .reduction import mean, sum, vector_norm
 
 __all__: list[str] = ["bilinear", "cosine_similarity", "pairwise_distance", "dropout"]
 #: Tensor methods this family adds (name -> function)

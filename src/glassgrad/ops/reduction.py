@@ -509,94 +509,9 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
 
 def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
                 dtype: D.dtype | None = None, out: Tensor | None = None) -> Tensor:
-    """``(sum |x|^ord)^(1/ord)`` over ``dim``; ``inf``/``-inf``: max/min of ``|x|``; 0: count of non-zeros.
-
-    d/dinput: ``grad * sgn(x) * |x|^(ord-1) / norm^(ord-1)`` (0 where the norm is 0).
-    """
-    d = input._data
-    if d.dtype.kind != "f":
-        raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(d)}"
-        )
-    if dtype is not None:
-        if not dtype.is_floating_point:
-            raise RuntimeError(
-                f"linalg.vector_norm: dtype should be floating point or complex, but got {dtype.tensor_type[:-6]}"
-            )
-        if dtype.np.itemsize < d.dtype.itemsize:
-            raise RuntimeError(
-                f"linalg.vector_norm: the dtype of the input ({_type_name(d)}) should be convertible without "
-                f"narrowing to the specified dtype ({dtype.tensor_type[:-6]})"
-            )
-        d = d.astype(dtype.np)
-    p = float(ord)
-    axes = _dims_or_all(dim, d.ndim)
-    if d.size == 0 and (p < 0 or p == math.inf):
-        _empty_norm_error(d, ord, dim, axes)
-    a = xp.abs(_acc(d))
-    if p == 0:
-        r = (a != 0).sum(axis=axes, keepdims=True).astype(a.dtype)
-    elif p == 1:
-        r = a.sum(axis=axes, keepdims=True)
-    elif p == 2:
-        r = xp.sqrt((a * a).sum(axis=axes, keepdims=True))
-    elif p == math.inf:
-        r = a.max(axis=axes, keepdims=True)
-    elif p == -math.inf:
-        r = a.min(axis=axes, keepdims=True)
-    else:
-        r = (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
-    r = wrap(_keep(r, axes, keepdim).astype(d.dtype))
-    if STATE.grad_enabled and input._rg:
-        n = LinalgVectorNormBackward0()
-        n.ord = p
-        n.dims = axes
-        n.keepdim = keepdim
-        record(r, n, (input,), (input, saved_output(r)))
-    return _write_out("linalg_vector_norm", r, out)
-
-
-def _empty_norm_error(d: Any, ord: Any, dim: Any, axes: tuple[int, ...] | None) -> None:
-    """PyTorch refuses norms without an identity (inf, negative orders) over empty dims."""
-    o = int(ord) if isinstance(ord, float) and ord.is_integer() else ord
-    o = "inf" if o == math.inf else "-inf" if o == -math.inf else o
-    if axes is None:
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {o} norm on an empty tensor because the "
-                           "operation does not have an identity")
-    for k in [dim] if isinstance(dim, int) else dim:
-        if d.shape[wrap_dim(k, d.ndim)] == 0:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {o} norm on the dimension {k}because this "
-                               "dimension is empty and the operation does not have an identity")
-
-
-class LinalgVectorNormBackward0(Node):
-    """``dims``: the reduced dims (None: all of them, nothing to unsqueeze)."""
-
-    __slots__ = ("ord", "dims", "keepdim")
-    formula = "linalg_vector_norm(self, ord, dim, keepdim)"
-    derivatives = ("ord 2: grad * self / result;  ord 1: grad * sgn(self);  inf: shared among the max abs(self);  "
-                   "else grad * sgn(self) * abs(self)^(ord-1) / result^(ord-1)   (0 where result == 0)",)
-
-    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
-        x, r = self.unpack(F)
-        p = self.ord
-        if p == 0:
-            return (None,)  # PyTorch returns no gradient at all for the 0-"norm"
-        g = _unsqueeze_dims(F, g, self.dims, self.keepdim)
-        r = _unsqueeze_dims(F, r, self.dims, self.keepdim)
-        if p == 1:
-            return (F.sign(x) * g,)
-        if p == 2:
-            return (g * F.where(F.eq(r, 0), 0.0, x / r),)
-        if math.isinf(p):  # the max (min) |x| share the gradient; NaNs count as selected
-            ax = F.abs(x)
-            mask = F.eq(ax, r) | ~F.eq(ax, ax)
-            return (F.sign(x) * ((g / F.sum(mask, self.dims, True)) * mask),)
-        if p < 1:
-            scaled = F.sign(x) * F.where(F.eq(x, 0), 0.0, F.abs(x) ** (p - 1))
-            return (scaled * g * r ** (1 - p),)
-        scaled = F.sign(x) * F.abs(x) ** (p - 1) if p < 2 else x * F.abs(x) ** (p - 2)
-        return (scaled * F.where(F.eq(r, 0), 0.0, g / r ** (p - 1)),)
+    """``linalg.vector_norm`` (defined with the linear-algebra family), with ``out=``."""
+    from .linalg import vector_norm as _vector_norm
+    return _write_out("linalg_vector_norm", _vector_norm(input, ord, dim, keepdim, dtype=dtype), out)
 
 
 # ====================================================================== logsumexp
