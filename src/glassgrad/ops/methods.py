@@ -9,8 +9,6 @@ from . import activation as A
 from . import elementwise as E
 from . import indexing as I
 from . import inplace as IP
-from . import linalg as L
-from . import reduction as R
 from . import shape as S
 
 
@@ -36,19 +34,17 @@ def _cmp(fn: Any) -> Any:
     return compare
 
 
+#: The core methods and operators; each op family adds its own (in-place variants, reductions,
+#: linear algebra …) through its ``METHODS``, which ``attach`` merges in.
 METHODS: dict[str, Any] = {
     # operators
     "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": E.rsub,
     "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": E.rdiv,
     "__pow__": E.pow, "__rpow__": lambda self, other: E.pow(other, self),
-    "__matmul__": L.matmul, "__rmatmul__": _r(L.matmul), "__neg__": E.neg, "__pos__": lambda self: self,
+    "__neg__": E.neg, "__pos__": lambda self: self,
     "__abs__": E.abs, "__getitem__": I.getitem, "__setitem__": I.setitem,
     "__iadd__": _i(IP.add_), "__isub__": _i(IP.sub_), "__imul__": _i(IP.mul_), "__itruediv__": _i(IP.div_),
     "__ipow__": _i(IP.pow_),
-    "__floordiv__": lambda s, o: E.div(s, o, rounding_mode="floor"),
-    "__rfloordiv__": lambda s, o: E.div(o, s, rounding_mode="floor") if isinstance(o, Tensor)
-    else E._div_rounding(*E.operands(o, s), "floor", o, s),
-    "__mod__": lambda s, o: E.sub(s, E.mul(E.div(s, o, rounding_mode="floor"), o)),
     "__eq__": _cmp(E.eq), "__ne__": _cmp(E.ne), "__lt__": _cmp(E.lt), "__le__": _cmp(E.le),
     "__gt__": _cmp(E.gt), "__ge__": _cmp(E.ge),
     "__invert__": E.bitwise_not, "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
@@ -64,14 +60,6 @@ METHODS: dict[str, Any] = {
     "greater": E.gt, "greater_equal": E.ge, "less": E.lt, "less_equal": E.le, "not_equal": E.ne,
     "logical_not": E.logical_not, "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite,
     "allclose": E.allclose, "isclose": E.isclose,
-    # in place
-    "add_": IP.add_, "sub_": IP.sub_, "mul_": IP.mul_, "div_": IP.div_, "pow_": IP.pow_, "zero_": IP.zero_,
-    "fill_": IP.fill_, "copy_": IP.copy_, "exp_": IP.exp_, "log_": IP.log_, "sqrt_": IP.sqrt_,
-    "sin_": IP.sin_, "cos_": IP.cos_, "tanh_": IP.tanh_, "sigmoid_": IP.sigmoid_, "relu_": IP.relu_,
-    "abs_": IP.abs_, "neg_": IP.neg_, "reciprocal_": IP.reciprocal_,
-    # reductions
-    "sum": R.sum, "mean": R.mean, "max": R.max, "min": R.min, "amax": R.amax, "amin": R.amin,
-    "argmax": R.argmax, "argmin": R.argmin,
     # shape
     "view": S.view, "reshape": S.reshape, "view_as": S.view_as, "reshape_as": S.reshape_as,
     "flatten": S.flatten, "transpose": S.transpose, "swapaxes": S.transpose, "swapdims": S.transpose,
@@ -79,9 +67,7 @@ METHODS: dict[str, Any] = {
     "expand_as": S.expand_as, "broadcast_to": S.broadcast_to, "contiguous": S.contiguous, "clone": S.clone,
     "to": S.to, "float": S.float_, "double": S.double, "half": S.half, "long": S.long, "int": S.int_,
     "short": S.short, "char": S.char, "byte": S.byte, "bool": S.bool_, "type_as": S.type_as,
-    "nonzero": S.nonzero, "unbind": S.unbind, "select": I.select,
-    # linear algebra and nn
-    "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "addmm": L.addmm, "outer": L.outer,
+    "nonzero": S.nonzero,
     "softmax": A.softmax, "log_softmax": A.log_softmax,
 }
 
