@@ -538,6 +538,8 @@ ERRORS: list[tuple[str, Callable[[Any], Any]]] = [
     ("saved_output_of_view_op", lambda m: _saved_output_then_modified(m)),
     ("mul_self_in_place", lambda m: _mul_self(m)),
     ("inference_tensor", lambda m: _inference_in_place(m)),
+    ("inference_mode_view", lambda m: _inference_view_in_place(m)),
+    ("no_grad_view_modified_twice", lambda m: _no_grad_view_modified_twice(m)),
 ]
 
 
@@ -568,6 +570,22 @@ def _inference_in_place(m: Any) -> None:
     t[0:2].mul_(2)
 
 
+def _inference_view_in_place(m: Any) -> None:
+    x = m.ones(2, 2, requires_grad=True)
+    with m.inference_mode():
+        v = x[0]
+        v.mul_(2)  # allowed inside
+    v.mul_(2)
+
+
+def _no_grad_view_modified_twice(m: Any) -> None:
+    y = _y(m)
+    with m.no_grad():
+        v = y[0]
+        v.mul_(2)
+    v.mul_(2)
+
+
 @pytest.mark.parametrize("name,fn", ERRORS, ids=[e[0] for e in ERRORS])
 def test_inplace_errors_match_torch(name: str, fn: Callable[[Any], Any]) -> None:
     same_error(fn)
@@ -595,6 +613,19 @@ def test_multi_output_view_after_base_change_is_invalid() -> None:
         msgs.append(str(e.value))
     assert msgs[0] == msgs[1]
     assert msgs[0].startswith("Output 0 of Unbind is a view and its base or another view of its base has been")
+
+
+def test_views_made_in_inference_mode() -> None:
+    def case(m: Any) -> Any:
+        x = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        with m.inference_mode():
+            v = x[0]
+            t = m.ones(3)
+            w = t[1:]
+            flags = [v.is_inference(), v.requires_grad, w.is_inference(), repr(v)]
+            v.mul_(2)
+        return flags + [x.detach().clone(), w.is_inference()]
+    check(case)
 
 
 def test_no_grad_view_reports_requires_grad_as_torch() -> None:

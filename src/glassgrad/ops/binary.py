@@ -17,7 +17,7 @@ from ..backends import backend
 from . import elementwise as E
 from ._base import FROM_NP, STATE, D, Node, Tensor, broadcast_error, operands, record, saved_output, wrap, xp
 from ._ns import register_rule_fn
-from .inplace import _rebase, _recording, _snapshot, _write
+from .inplace import _commit, _rebase, _recording, _snapshot, _write
 
 _nb = backend().ns
 _default_np = lambda: D.get_default_dtype().np  # noqa: E731
@@ -792,8 +792,7 @@ def _inplace(fn: Any, *tensor_args: str | None, name: str = "") -> Any:
         if _recording(self) or _grad_on(*args, *kwargs.values()):
             return _rebase(self, fn(_snapshot(self), *args, **kwargs))
         _write(self, fn(self.detach(), *args, **kwargs)._data, fn.__name__)
-        self._bump_version()
-        return self
+        return _commit(self, None)
     op.__name__ = fn.__name__
     op.__doc__ = f"In-place ``{fn.__name__[:-1]}``."
     return op

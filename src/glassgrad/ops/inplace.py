@@ -11,6 +11,18 @@ the root, and every live view of the root gets an ``AsStridedBackward0``
 (its region of the root's new history), as PyTorch's views do when their base
 changed.  The region is read from the NumPy strides (``_Region``), so any view
 (select, slice, transpose, diagonal, view of a view...) works the same way.
+
+Every in-place op follows the same steps: ``_begin`` (PyTorch's checks, before
+writing), the write, ``record`` of its node on ``self`` when recording, then
+``_commit`` (version bump and ``_rebase_history``).  An op computed out of
+place from ``_snapshot(self)`` uses ``_rebase`` for all of it.
+
+Note: PyTorch regenerates a view's ``grad_fn`` lazily, when it is read;
+glassgrad's ``grad_fn`` is a plain attribute, so the views are updated at once
+(the root keeps weak references to them).  A view PyTorch would refuse to use
+then (multi-output or ``no_grad`` views) gets an ``Invalid`` node, printed
+``<Invalid>`` as PyTorch prints it, that raises PyTorch's error when a
+gradient reaches it.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.engine import _validate
-from ..engine.node import FREED_MSG, next_seq
+from ..engine.node import FREED_MSG, SavedOutput, next_seq
 from . import elementwise as E
 from ._base import FROM_NP, STATE, Node, Tensor, edge, record, xp
 from ._ns import register_rule_fn
@@ -47,6 +59,8 @@ def _view_error(view: Tensor, indirect: bool) -> str:
     """PyTorch's message for modifying a view its creation mode protects (``handle_view_on_rebase``)."""
     cm = view._extra["cm"]
     fn = view.grad_fn
+    if isinstance(fn, Invalid):
+        fn = fn.prev
     what = "its base or another view of its base has been" if indirect else "is being"
     if cm != MULTI or fn is None:
         prefix = (f"Output {view._output_nr} of {_short(fn.name())} is a view of a view which was created in"
@@ -78,8 +92,6 @@ def check_inplace(self: Tensor, op: str = "", *, requires_grad: bool = False) ->
     if not (self._rg or requires_grad or (base is not None and base._rg)):
         return
     if base is not None:
-        if isinstance(self.grad_fn, InvalidView):
-            raise RuntimeError(self.grad_fn.message)
         ex = self._extra
         if ex is not None and ex.get("cm") is not None:
             raise RuntimeError(_view_error(self, False))
@@ -212,7 +224,7 @@ def _move_retain(t: Tensor, old: tuple[Any, int], new: Node) -> None:
 
 def _refresh_views(root: Tensor) -> None:
     """Every live view of ``root`` now shows part of the root's new history (PyTorch regenerates a view's
-    grad_fn when the version it was made at is stale): ``AsStridedBackward0``, or ``InvalidView`` for a
+    grad_fn when the version it was made at is stale): ``AsStridedBackward0``, or ``Invalid`` for a
     view whose creation mode forbids it."""
     if not root._rg:
         return
@@ -221,17 +233,20 @@ def _refresh_views(root: Tensor) -> None:
         return
     root_edge = edge(root)
     for v in views:
-        if isinstance(v.grad_fn, InvalidView):
+        if isinstance(v.grad_fn, Invalid):
             continue
         ex = v._extra
         if ex is not None and ex.get("cm") is not None:
-            n: Node = InvalidView()
+            n = Invalid()
             n.message = _view_error(v, True)
+            n.prev = v.grad_fn
             _init_node(n, ())
-        else:
-            n = AsStridedBackward0()
-            n.region = _Region(root._data, v._data)
-            _init_node(n, (root_edge,))
+            v.grad_fn = n
+            v._rg = True
+            continue
+        n = AsStridedBackward0()
+        n.region = _Region(root._data, v._data)
+        _init_node(n, (root_edge,))
         if v.grad_fn is not None:
             _move_retain(v, (v.grad_fn, v._output_nr), n)
         v.grad_fn = n
@@ -382,10 +397,10 @@ class AsStridedBackward0(Node):
         return (self.region.place(F, g),)
 
 
-class InvalidView(Node):
+class Invalid(Node):
     """The history of a view that PyTorch forbids using after its base changed in place."""
 
-    __slots__ = ("message",)
+    __slots__ = ("message", "prev")
     formula = "(a multi-output or no_grad view whose base was modified in place)"
     derivatives = ("error",)
 
@@ -431,7 +446,6 @@ def _alias_saved_output(fn: Node, result: Tensor, self: Tensor) -> None:
     vc = result._vc
     if vc is None or not fn._saved:
         return
-    from ..engine.node import SavedOutput
     versions = list(fn._versions or (None,) * len(fn._saved))
     for i, s in enumerate(fn._saved):
         if isinstance(s, SavedOutput) and s._vc is vc:

@@ -551,37 +551,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out
 
 
-# ====================================================================== diagonal, trace
-def _diagonal(input: Tensor, dim1: int, dim2: int) -> Tensor:
-    """The main diagonal over ``dim1``/``dim2`` as the last dim (a view, as ``input.diagonal(0, dim1, dim2)``).
-
-    d/dinput = grad placed on that diagonal of zeros."""
-    from .shape import make_view
-    d = input._data
-    nd = d.ndim
-    a, b = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
-    keep = [i for i in range(nd) if i not in (a, b)]
-    k = min(d.shape[a], d.shape[b])
-    st = d.strides
-    view = xp.lib.stride_tricks.as_strided(
-        d, tuple(d.shape[i] for i in keep) + (k,), tuple(st[i] for i in keep) + (st[a] + st[b],))
-    r = make_view(input, view)
-    if STATE.grad_enabled and input._rg:
-        n = DiagonalBackward0()
-        n.shape, n.dim1, n.dim2 = d.shape, a, b
-        record(r, n, (input,))
-    return r
-
-
-class DiagonalBackward0(Node):
-    __slots__ = ("shape", "dim1", "dim2")
-    formula = "self.diagonal(0, dim1, dim2)"
-    derivatives = ("diagonal_backward(grad, self.shape, dim1, dim2)",)
-
-    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
-        return (F.main_diagonal_backward(g, self.shape, self.dim1, self.dim2),)
-
-
+# ====================================================================== diagonal (for einsum and trace), trace
 def _diagonal_backward_array(g: Any, shape: tuple[int, ...], dim1: int, dim2: int) -> Any:
     """Zeros of ``shape`` with ``g`` (diagonal last) on the diagonal over ``dim1``/``dim2``."""
     out = xp.zeros(shape, dtype=g.dtype)
@@ -610,7 +580,12 @@ class DiagonalBackwardBackward0(Node):
         return (F.main_diagonal(g, self.dim1, self.dim2),)
 
 
-register_rule_fn("main_diagonal", lambda x, d1, d2: xp.diagonal(x, 0, d1, d2), _diagonal)
+def _main_diagonal(x: Tensor, dim1: int, dim2: int) -> Tensor:
+    from .shape import diagonal
+    return diagonal(x, 0, dim1, dim2)
+
+
+register_rule_fn("main_diagonal", lambda x, d1, d2: xp.diagonal(x, 0, d1, d2), _main_diagonal)
 register_rule_fn("main_diagonal_backward", _diagonal_backward_array, _diagonal_backward)
 
 
@@ -878,7 +853,7 @@ def _einsum(equation: str, operands_: list[Tensor]) -> Tensor:
                         f"einsum(): subscript {_letter(s)} is repeated for operand {i} but the sizes don't match, "
                         f"{sizes[dim]} != {sizes[prev]}"
                     )
-                op = _movedim_last(_diagonal(op, prev, dim), prev)
+                op = _movedim_last(_main_diagonal(op, prev, dim), prev)
         for k, v in enumerate(permutation):
             if v == -1:
                 op = unsqueeze(op, dim)

@@ -72,15 +72,18 @@ def make_view(base: Tensor, data: Any, multi: bool = False) -> Tensor:
         cm = NO_GRAD
     else:
         cm = MULTI if multi else None
+    ex = None
     bex = base._extra
     if bex is not None:
         parent = bex.get("cm")
         if parent is not None and (cm is None or parent == INFERENCE):
             cm = parent
-        if bex.get("inference"):  # a view of an inference tensor is one
-            r._extra_state()["inference"] = True
+        if bex.get("inference"):  # a view is an inference tensor when its base is one (whatever the mode)
+            ex = {"inference": True}
     if cm is not None:
-        r._extra_state()["cm"] = cm
+        ex = ex or {}
+        ex["cm"] = cm
+    r._extra = ex
     if root._rg:
         r._rg = True
     _register_view(root, r)
@@ -158,7 +161,8 @@ class UnsafeViewBackward0(ViewBackward0):
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
-    """``view`` when the strides allow it, else a copy (CloneBackward0 then UnsafeViewBackward0)."""
+    """``view`` when the strides allow it (ViewBackward0, or ReshapeAliasBackward0 for a non-contiguous
+    input), else a copy (CloneBackward0 then UnsafeViewBackward0)."""
     d = input._data
     new = _infer(_shape_arg(shape), d.size)
     try:
@@ -173,10 +177,16 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         return r
     r = make_view(input, nd)
     if STATE.grad_enabled and input._rg:
-        n = ViewBackward0()
+        # a contiguous input is viewed (view); a strided one that still allows it is aliased (_reshape_alias)
+        n = ViewBackward0() if d.flags.c_contiguous else ReshapeAliasBackward0()
         n.shape = d.shape
         record(r, n, (input,))
     return r
+
+
+class ReshapeAliasBackward0(ViewBackward0):
+    __slots__ = ()
+    formula = "self._reshape_alias(size, stride)"
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
@@ -1269,6 +1279,8 @@ __all__ = [
     "split_with_sizes", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit", "cat", "concat", "concatenate",
     "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d",
     "tril", "triu", "diag", "diagonal", "diag_embed", "ravel", "unbind", "broadcast_to",
+    # the older view ops (also exported by glassgrad/__init__)
+    "reshape", "flatten", "transpose", "swapaxes", "swapdims", "t", "permute", "unsqueeze", "squeeze", "clone",
 ]
 
 METHODS: dict[str, Any] = {
@@ -1278,4 +1290,6 @@ METHODS: dict[str, Any] = {
     "vsplit": vsplit, "dsplit": dsplit, "tril": tril, "triu": triu, "diag": diag, "diagonal": diagonal,
     "diag_embed": diag_embed, "ravel": ravel, "unbind": unbind, "view_as": view_as, "reshape_as": reshape_as,
     "expand_as": expand_as, "broadcast_to": broadcast_to, "contiguous": contiguous,
+    "view": view, "reshape": reshape, "flatten": flatten, "transpose": transpose, "swapaxes": transpose,
+    "swapdims": transpose, "t": t, "permute": permute, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
 }
