@@ -650,8 +650,9 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
 
 
 def _where_operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """The two branches, promoted together; two Python numbers give the default float dtype."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return operands(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else (a, b)
+        return operands(a, b)
     return xp.asarray(a, dtype=_default_np()), xp.asarray(b, dtype=_default_np())
 
 
