@@ -41,6 +41,9 @@ LR = 0.01
 W2_BLOCKS = 50  # 4 ops each: 200 ops
 CHAIN = 100_000
 SLOW_S = 1.0  # a call slower than this is measured once, not in every round
+#: measured once here, then skipped so the benchmark stays under 10 minutes
+TOO_SLOW = {("tinygrad", "W2"): "a single call had not finished after 5 minutes (tinygrad 0.14 compiling the "
+                                "200-op graph with its gradient, DEV=CPU)"}
 
 Step = Callable[[], Any]
 
@@ -377,10 +380,10 @@ def tinygrad_system() -> dict[str, Callable[..., Step]]:
 
     def w1() -> Step:
         def step() -> Any:
-            x = Tensor(2.0)
+            x = Tensor([2.0])  # a Python-number Tensor is "weak" in tinygrad: no gradient to it
             e = ((x * 2 + 3) ** 2) / 2 + 1
-            (g,) = e.gradient(x)
-            return float(g.numpy())
+            (g,) = e.sum().gradient(x)
+            return float(g.numpy()[0])
         return step
 
     def w2(x0: np.ndarray) -> Step:
@@ -479,6 +482,9 @@ def run_workloads(systems: dict[str, dict[str, Callable[..., Step]]], only: list
             want = systems["torch"][key](*([data[inp]] if inp else []))()
         for name, builders in systems.items():
             if key not in builders:
+                continue
+            if (name, wl) in TOO_SLOW and not tiny:
+                notes[name] = TOO_SLOW[(name, wl)]
                 continue
             try:
                 fn = builders[key](*([data[inp]] if inp else []))
@@ -697,7 +703,7 @@ def table(results: dict[str, Any], systems: list[str]) -> list[str]:
                     cell += f" ({sec[s] / sec['torch']:.2f}×)"
                 cells.append(cell)
             else:
-                cells.append("failed" if s in r["notes"] else "n/a")
+                cells.append("see notes" if s in r["notes"] else "n/a")
         ratio_t = f"{sec['glassgrad'] / sec['torch']:.2f}" if {"glassgrad", "torch"} <= sec.keys() else "—"
         ratio_f = f"{sec['glassgrad'] / sec['floor']:.2f}" if {"glassgrad", "floor"} <= sec.keys() else "—"
         unit = " (per op)" if r["per_op"] else ""
@@ -791,7 +797,7 @@ def main() -> int:
              f"({time.time() - started:.0f} s). Times are medians of interleaved rounds; every system's result "
              "was checked against PyTorch's before timing. Ratios in brackets are to PyTorch; "
              "\"floor\" is the same float32 maths written by hand in NumPy, with no graph; "
-             "n/a: the system cannot express the workload; failed: see the notes.", "",
+             "n/a: the system cannot express the workload.", "",
              "Machine:", "", *[f"- {f}" for f in default["facts"]], "", "## Default threads", "",
              *table(default["workloads"], names), ""]
     if single:

@@ -20,4 +20,4 @@ def test_bench_runs_on_a_tiny_size() -> None:
     out = r.stdout
     for wl in ("| W1 |", "| W2 (per op) |", "| W3 |", "| W4 |", "W5"):
         assert wl in out, out
-    assert "| failed" not in out and "## Notes" not in out, out  # every system agreed with PyTorch and ran
+    assert "see notes" not in out and "## Notes" not in out, out  # every system agreed with PyTorch and ran

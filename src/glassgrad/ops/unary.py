@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..backends import backend
 from . import elementwise as E
 from ._base import STATE, D, Node, Tensor, record, saved_output, wrap, xp
 from ._ns import register_rule_fn
@@ -49,16 +50,9 @@ _SQRT1_2 = math.sqrt(0.5)
 
 
 # ====================================================================== helpers
-def _in_f64(fn: Any) -> Any:
-    """``fn`` evaluated in float64 for float16/float32 arrays and rounded back (PyTorch's values to the last bit
-    far more often than NumPy's float32 kernels)."""
-    def wrapped(d: Any) -> Any:
-        dt = d.dtype
-        if dt == xp.float64:
-            return fn(d)
-        return xp.asarray(fn(d.astype(xp.float64))).astype(dt)
-    wrapped.__name__ = getattr(fn, "__name__", "fn")
-    return wrapped
+#: ``fn`` evaluated in float64 for small float16/float32 arrays (the backend's ``precise``: PyTorch's
+#: values to the last bit far more often than NumPy's float32 kernels)
+_in_f64 = backend().precise
 
 
 def _float_data(t: Tensor) -> Any:
