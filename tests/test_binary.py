@@ -509,8 +509,6 @@ if HAVE_HYPOTHESIS:
 
 
 # ---------------------------------------------------------------------------- printing
-@pytest.mark.xfail(reason="tensor.py prints grad_fn.name(); PyTorch prints type(grad_fn).__name__ ('NotImplemented')",
-                   strict=False)
 def test_not_implemented_grad_fn_printing() -> None:
     same(lambda m: str(m.tensor([1.5, -2.5], requires_grad=True) // 2))
 
