@@ -76,6 +76,9 @@ int = int32  # noqa: A001
 short = int16
 
 from . import linalg, nn, optim  # noqa: E402,F401
+
+autograd._attach_api()
+from . import func  # noqa: E402,F401
 from .ops import return_types  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -222,3 +222,14 @@ class Variable:
         if requires_grad:
             data.requires_grad_(True)
         return data
+
+
+def _attach_api() -> None:
+    """Export the API modules' public names here (called once the package is loaded: they need Tensor ops)."""
+    import importlib
+    g = globals()
+    for name in ("function", "functional", "gradcheck"):
+        mod = importlib.import_module(f"{__name__}.{name}")
+        g[name] = mod
+        for n in getattr(mod, "__all__", ()):
+            g[n] = getattr(mod, n)
