@@ -17,6 +17,7 @@ import builtins
 
 from . import dtypes as _dtypes
 from ._printing import get_printoptions, set_printoptions
+from .autograd.grad_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )

@@ -15,7 +15,7 @@ from typing import Any
 from . import autograd as _autograd
 from . import dtypes as D
 from ._printing import format_tensor
-from .autograd.grad_mode import STATE
+from .autograd.grad_mode import ANOMALY, STATE
 from .backends import backend
 from .engine.node import AccumulateGrad, Node, RemovableHandle
 
@@ -343,9 +343,12 @@ class Tensor:
     def _bump_version(self) -> None:
         vc = self._vc
         if vc is None:
-            self._vc = [1]
+            vc = self._vc = [1]
         else:
             vc[0] += 1
+        if ANOMALY.enabled:  # remember where the in-place change was made, for the saved-tensor error
+            from .autograd.grad_mode import user_stack
+            vc[1:] = [user_stack()]
 
     @property
     def _is_view(self) -> bool:
@@ -550,11 +553,17 @@ def check_saved_versions(node: Node, saved: tuple[Any, ...], versions: tuple[Any
             desc = type_string(s)
             if s.grad_fn is not None:
                 desc += f", which is output {s._output_nr} of {_short(s.grad_fn.name())},"
+        if ANOMALY.enabled:
+            hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                    "The variable in question was changed in there or anywhere later. Good luck!")
+            if vc is not None and len(vc) > 1:  # glassgrad can say where: it kept the in-place op's traceback
+                hint += "\nThe in-place operation that changed it last ran at:\n" + "".join(vc[1])
+        else:
+            hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+                    "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"{desc} is at version {cur}; expected version {v} instead. Hint: enable anomaly detection to find "
-            "the operation that failed to compute its gradient, with "
-            "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            f"{desc} is at version {cur}; expected version {v} instead. {hint}"
         )
 
 

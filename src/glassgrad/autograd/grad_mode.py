@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
     "is_grad_enabled", "is_inference_mode_enabled",
+    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,3 +176,81 @@ class inference_mode(_DecoratorContextManager):
 
     def clone(self) -> inference_mode:
         return self.__class__(self.mode)
+
+
+# ---------------------------------------------------------------------- anomaly mode
+class _Anomaly:
+    """Process-wide, as PyTorch's AnomalyMode: record forward tracebacks, check backward outputs for NaN."""
+
+    enabled: bool = False
+    check_nan: bool = True
+
+
+ANOMALY = _Anomaly()
+
+
+def is_anomaly_enabled() -> bool:
+    return ANOMALY.enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return ANOMALY.check_nan
+
+
+class detect_anomaly(_DecoratorContextManager):
+    """Context manager / decorator: nodes remember the forward traceback that created them; an error in
+    backward shows it, and a backward that returns NaN raises (``check_nan``)."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.prev = ANOMALY.enabled
+        self.check_nan = check_nan
+        self.prev_check_nan = ANOMALY.check_nan
+        import warnings
+        warnings.warn(
+            "Anomaly Detection has been enabled. This mode will increase the runtime and should only be enabled "
+            "for debugging.", UserWarning, stacklevel=2,
+        )
+
+    def __enter__(self) -> None:
+        ANOMALY.enabled = True
+        ANOMALY.check_nan = self.check_nan
+
+    def __exit__(self, *exc: object) -> None:
+        ANOMALY.enabled = self.prev
+        ANOMALY.check_nan = self.prev_check_nan
+
+    def clone(self) -> detect_anomaly:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.__class__(self.check_nan)
+
+
+class set_detect_anomaly(_DecoratorContextManager):
+    """Turn anomaly detection on or off; takes effect at once (also a context manager restoring it)."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.prev = ANOMALY.enabled
+        self.prev_check_nan = ANOMALY.check_nan
+        self.mode, self.check_nan = bool(mode), check_nan
+        ANOMALY.enabled = self.mode
+        ANOMALY.check_nan = check_nan
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        ANOMALY.enabled = self.prev
+        ANOMALY.check_nan = self.prev_check_nan
+
+    def clone(self) -> set_detect_anomaly:
+        return self.__class__(self.mode, self.check_nan)
+
+
+def user_stack() -> list[str]:
+    """The caller's traceback without glassgrad's own frames (what anomaly mode shows)."""
+    import os
+    import traceback
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [line for frame, line in zip(traceback.extract_stack(), traceback.format_stack())
+            if not os.path.abspath(frame.filename).startswith(pkg)]

@@ -21,6 +21,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from .. import tensor as _tm
+from ..autograd.grad_mode import ANOMALY
 from .node import AccumulateGrad, Node
 
 
@@ -107,7 +108,7 @@ def run_backward(
             if node._hooks is not None:
                 g = _pre_hooks(node, g, capture)
             if g is not None:
-                out = node.backward(F, g)
+                out = node.backward(F, g) if not ANOMALY.enabled else _anomalous_backward(node, F, g)
                 if node._hooks is not None and "post" in node._hooks:
                     out = _post_hooks(node, out, g)
                 if not retain_graph:
@@ -275,3 +276,29 @@ def _post_hooks(node: Node, out: Any, g: Any) -> Any:
         if r is not None:
             gin = tuple(r)
     return tuple(None if u is None else _from_user_grad(u, o if o is not None else g) for u, o in zip(gin, out))
+
+
+def _anomalous_backward(node: Node, F: Any, g: Any) -> Any:
+    """``node.backward`` in anomaly mode: show the forward traceback of a failing node; refuse NaN results."""
+    try:
+        out = node.backward(F, g)
+    except Exception:
+        _warn_forward_traceback(node)
+        raise
+    if ANOMALY.check_nan:
+        for i, gi in enumerate(out):
+            if gi is None:
+                continue
+            arr = gi._data if F.tensor_mode else gi
+            if arr.dtype.kind == "f" and _tm._xp.isnan(arr).any():
+                _warn_forward_traceback(node)
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+    return out
+
+
+def _warn_forward_traceback(node: Node) -> None:
+    import warnings
+    tb = (node._hooks or {}).get("traceback_")
+    if tb is not None:
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                      + "".join(tb), UserWarning, stacklevel=3)

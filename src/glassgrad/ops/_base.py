@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as D
-from ..autograd.grad_mode import STATE
+from ..autograd.grad_mode import ANOMALY, STATE, user_stack
 from ..backends import backend
 from ..engine.node import Node, SavedOutput, next_seq
 from ..tensor import Tensor, _init, _new, wrap_dim
@@ -71,6 +71,8 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     node._hooks = None
     node._saved = saved
     node._versions = _versions(saved) if saved else None
+    if ANOMALY.enabled:  # anomaly mode: remember where in the user's code this node was made
+        node._hook_state()["traceback_"] = user_stack()
     out.grad_fn = node
     out._rg = True
     return out
