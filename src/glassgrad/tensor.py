@@ -259,7 +259,11 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             return self.grad_fn._register_tensor_prehook(self._output_nr, hook)
-        return self._accumulator()._register_tensor_prehook(0, hook)
+        # a leaf keeps its hooks itself: its AccumulateGrad node lives only as long as a graph uses it
+        d = self._extra_state().setdefault("leaf_hooks", {})
+        handle = RemovableHandle(d)
+        d[handle.id] = hook
+        return handle
 
     def register_post_accumulate_grad_hook(self, hook: Any) -> RemovableHandle:
         """Call ``hook(tensor)`` after a leaf's ``.grad`` has been accumulated."""

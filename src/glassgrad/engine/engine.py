@@ -195,6 +195,12 @@ def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
     """``variable.grad += g`` (in place when possible, as PyTorch does)."""
     Tensor = _tm.Tensor
     var = node.variable
+    ex = var._extra
+    if ex is not None and ex.get("leaf_hooks"):  # the leaf's own tensor hooks, in registration order
+        for hook in list(ex["leaf_hooks"].values()):
+            r = hook(_as_user_grad(g))
+            if r is not None:
+                g = _from_user_grad(r, g)
     if node._hooks is not None:
         g = _pre_hooks(node, g, None)
         if g is None:
