@@ -76,7 +76,7 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
-from . import linalg, nn, optim  # noqa: E402,F401
+from . import linalg, nn, optim, utils  # noqa: E402,F401
 
 autograd._attach_api()
 from . import func  # noqa: E402,F401

@@ -233,7 +233,7 @@ def _attach_api() -> None:
     """Export the API modules' public names here (called once the package is loaded: they need Tensor ops)."""
     import importlib
     g = globals()
-    for name in ("function", "functional", "gradcheck"):
+    for name in ("function", "functional", "gradcheck", "graph"):
         mod = importlib.import_module(f"{__name__}.{name}")
         g[name] = mod
         for n in getattr(mod, "__all__", ()):

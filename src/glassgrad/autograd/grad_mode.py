@@ -26,6 +26,7 @@ class _State(threading.local):
     # class attributes are the per-thread defaults
     grad_enabled: bool = True
     inference: bool = False
+    saved_hooks: list[Any] | None = None  # autograd.graph.saved_tensors_hooks, innermost last
 
 
 STATE = _State()

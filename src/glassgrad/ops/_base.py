@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import dtypes as D
 from ..autograd.grad_mode import ANOMALY, STATE, user_stack
+from ..autograd.graph import pack_saved
 from ..backends import backend
 from ..engine.node import Node, SavedOutput, next_seq
 from ..tensor import Tensor, _init, _new, wrap_dim
@@ -69,6 +70,8 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
         node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
     node._seq = next_seq()
     node._hooks = None
+    if saved and STATE.saved_hooks:  # autograd.graph.saved_tensors_hooks: store what pack_hook returns
+        saved = pack_saved(saved)
     node._saved = saved
     node._versions = _versions(saved) if saved else None
     if ANOMALY.enabled:  # anomaly mode: remember where in the user's code this node was made

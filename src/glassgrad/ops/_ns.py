@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.graph import Packed
 from ..backends.numpy_backend import ArrayNamespace
 from ..engine.node import Node, SavedOutput
 from ..tensor import Tensor
@@ -20,8 +21,8 @@ class ARRAY(ArrayNamespace):
 
     @staticmethod
     def unpack_saved(node: Node, saved: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple([s._data if isinstance(s, Tensor) else s.data if isinstance(s, SavedOutput) else s
-                      for s in saved])
+        return tuple([s._data if isinstance(s, Tensor) else s.data if isinstance(s, SavedOutput) else
+                      s.unpack()._data if isinstance(s, Packed) else s for s in saved])
 
 
 class TENSOR:
@@ -33,7 +34,9 @@ class TENSOR:
     def unpack_saved(node: Node, saved: tuple[Any, ...]) -> tuple[Any, ...]:
         out = []
         for s in saved:
-            if isinstance(s, SavedOutput):
+            if isinstance(s, Packed):
+                s = s.unpack()
+            elif isinstance(s, SavedOutput):
                 # rebuild the output tensor with this node as its grad_fn (no cycle: built on demand)
                 t = Tensor._make(s.data)
                 t.grad_fn = node

@@ -1,0 +1,5 @@
+"""``glassgrad.utils``: ``checkpoint`` (recompute in backward to save memory)."""
+
+from . import checkpoint
+
+__all__ = ["checkpoint"]
