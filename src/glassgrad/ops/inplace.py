@@ -62,6 +62,12 @@ def _view_error(view: Tensor, indirect: bool) -> str:
     if isinstance(fn, Invalid):
         fn = fn.prev
     what = "its base or another view of its base has been" if indirect else "is being"
+    if cm == "custom_function" and fn is not None:  # a view returned by an autograd.Function
+        return (f"Output {view._output_nr} of {_short(fn.name())} is a view and {what} modified inplace. This view "
+                "was created inside a custom Function (or because an input was returned as-is) and the autograd "
+                "logic to handle view+inplace would override the custom backward associated with the custom "
+                "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning "
+                "the output of the custom Function.")
     if cm != MULTI or fn is None:
         prefix = (f"Output {view._output_nr} of {_short(fn.name())} is a view of a view which was created in"
                   if fn is not None else "A view was created in")
