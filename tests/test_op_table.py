@@ -136,3 +136,63 @@ def test_op_table_is_well_formed() -> None:
     names = [op.name for op in OPS]
     assert len(names) == len(set(names)), "op names must be unique"
     assert len(FD_PARAMS) > 100
+
+
+# ---------------------------------------------------------------------------- 5. second derivatives vs torch
+
+def _first_sample_params() -> list[Any]:
+    """One float64 sample per differentiable op (the first), for the double-backward check."""
+    seen: set[str] = set()
+    out = []
+    for p in build_params(OPS, (np.float64,), needs_grad=True):
+        op = p.values[0]
+        if op.name not in seen and op.fd:
+            seen.add(op.name)
+            out.append(p)
+    return out
+
+
+def _second_derivatives(m: Any, op: OpInfo, sample: Sample) -> Any:
+    out, args = run_op(m, op, sample, requires_grad=True)
+    p = primary(out)
+    xs = [a for a in args if isinstance(a, m.Tensor) and a.requires_grad]
+    rng = np.random.default_rng(5)
+    v = from_np(m, rng.standard_normal(tuple(p.shape)))
+    firsts = m.autograd.grad(p, xs, v, create_graph=True, allow_unused=True)
+    s = None
+    for g, x in zip(firsts, xs):
+        if g is not None and g.requires_grad:
+            w = from_np(m, rng.standard_normal(tuple(x.shape)))
+            term = (g * w).sum()
+            s = term if s is None else s + term
+    if s is None:
+        return [None] * len(xs)
+    seconds = m.autograd.grad(s, xs, allow_unused=True)
+    # force: PyTorch returns ZeroTensors for the (zero) second derivative of piecewise-linear ops
+    return [None if g is None else np.asarray(g.detach().numpy(force=True)) for g in seconds]
+
+
+#: glassgrad has first derivatives only for these (the singular values' second derivative is not written yet)
+FIRST_ORDER_ONLY = {"linalg_svdvals", "linalg_matrix_norm_nuc", "linalg_matrix_norm_2", "linalg_matrix_norm_-2"}
+
+
+@pytest.mark.parametrize("op,sample", _first_sample_params())
+def test_double_backward_matches_torch(op: OpInfo, sample: Sample) -> None:
+    """create_graph=True through every op: second derivatives (a vector-Hessian product) equal PyTorch's."""
+    torch = need_torch()
+    if op.name in FIRST_ORDER_ONLY:
+        with pytest.raises(NotImplementedError, match="second derivative of the singular values"):
+            _second_derivatives(gg, op, sample)
+        return
+    try:
+        want = _second_derivatives(torch, op, sample)
+    except RuntimeError:  # PyTorch has no double backward here: glassgrad must refuse too
+        with pytest.raises((RuntimeError, NotImplementedError)):
+            _second_derivatives(gg, op, sample)
+        return
+    got = _second_derivatives(gg, op, sample)
+    for i, (g, t) in enumerate(zip(got, want)):
+        if t is None or g is None:  # no dependence: one side may report None, the other zeros
+            assert (g is None or not np.any(g)) and (t is None or not np.any(t)), f"input {i}"
+        else:
+            np.testing.assert_allclose(g, t, rtol=1e-7, atol=1e-9, err_msg=f"input {i}")
