@@ -85,8 +85,7 @@ def _differentiable_outputs(x: Any) -> tuple[Any, ...]:
     return tuple(o for o in _as_tuple(x) if o.requires_grad)
 
 
-def _numerical_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...], n_out: int,
-                        eps: float) -> list[list[np.ndarray]]:
+def _numerical_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...], eps: float) -> list[list[np.ndarray]]:
     """``jac[j][i]``: the (input j numel, output i numel) central-difference Jacobian."""
     result: list[list[np.ndarray]] = []
     for inp in inputs:
@@ -103,19 +102,21 @@ def _numerical_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...], n_out
                     pert.reshape(-1)[k] = pert.reshape(-1)[k] + sgn * eps
                     inp._data = pert
                     outs = _as_tuple(func(*inputs))
-                    vals.append([np.array(o._data, dtype=np.float64 if o._data.dtype.kind != "c" else None,
-                                          copy=True).reshape(-1) for o in outs])
-                cols.append([(a - b) / (2 * eps) for a, b in zip(vals[0], vals[1])])
+                    vals.append([np.array(o._data, copy=True).reshape(-1) for o in outs])
+                # the difference is taken in each output's dtype, as PyTorch takes it
+                # (integer outputs are not differentiable: PyTorch leaves them out)
+                cols.append([(a - b) / (2 * eps) if a.dtype.kind in "fc" else np.zeros(a.shape)
+                             for a, b in zip(vals[0], vals[1])])
         finally:
             inp._data = orig
-        n = len(cols[0]) if cols else n_out
+        outs0 = _as_tuple(func(*inputs)) if not cols else None
+        n = len(cols[0]) if cols else len(outs0)
         per_out = []
         for i in range(n):
             if cols:
-                per_out.append(np.stack([c[i] for c in cols]).astype(orig.dtype if orig.dtype.kind == "f" else
-                                                                      np.float64))
+                per_out.append(np.stack([c[i] for c in cols]))
             else:
-                per_out.append(np.zeros((0, 0), dtype=orig.dtype))
+                per_out.append(np.zeros((0, outs0[i]._data.size), dtype=outs0[i]._data.dtype))
         result.append(per_out)
     return result
 
@@ -165,7 +166,7 @@ def _gradcheck_helper(func: Callable[..., Any], inputs: Any, eps: float, atol: f
     _check_inputs(tupled)
     func_out = _as_tuple(func(*tupled))
     outputs = _differentiable_outputs(func_out)
-    numerical = _numerical_jacobian(func, tupled, len(func_out), eps)
+    numerical = _numerical_jacobian(func, tupled, eps)
     if not outputs:
         for per_out in numerical:
             for jac in per_out:
@@ -181,7 +182,25 @@ def _gradcheck_helper(func: Callable[..., Any], inputs: Any, eps: float, atol: f
             dt = np.promote_types(a.dtype, n.dtype)
             if not np.allclose(a.astype(dt), n.astype(dt), rtol=rtol, atol=atol):
                 raise GradcheckError(_mismatch_msg(a, n, i, j))
+    _test_backward_mul_by_grad_output(outputs, tupled)
     return True
+
+
+def _test_backward_mul_by_grad_output(outputs: tuple[Any, ...], inputs: tuple[Any, ...]) -> None:
+    """Backward with zero ``grad_outputs`` must give zero gradients (PyTorch's check)."""
+    from . import grad as _grad
+    diff = [t for t in inputs if _is_tensor(t) and t.requires_grad]
+    gos = [_make(np.zeros(o._data.shape, dtype=o._data.dtype)) for o in outputs]
+    grads = _grad(outputs, diff, gos, allow_unused=True)
+    for gi, di in zip(grads, diff):
+        if gi is None:
+            continue
+        if np.any(np.asarray(gi._data) != 0):
+            raise GradcheckError("backward not multiplied by grad_output")
+        if gi._data.dtype != di._data.dtype:
+            raise GradcheckError("grad is incorrect type")
+        if tuple(gi.shape) != tuple(di.shape):
+            raise GradcheckError("grad is incorrect size")
 
 
 def gradcheck(
