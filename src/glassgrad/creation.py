@@ -410,7 +410,7 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
 
 def _check_float(dtype: D.dtype | None, kernel: str) -> None:
     if dtype is not None and not dtype.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{dtype.tensor_type[:-6]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dtype.scalar_name}\'')
 
 
 def rand_like(input: Tensor, *, dtype: D.dtype | None = None, requires_grad: bool = False, **kw: Any) -> Tensor:

@@ -20,7 +20,8 @@ __all__ = [
 class dtype:
     """A tensor element type, e.g. ``glassgrad.float32`` (prints ``torch.float32``)."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "category", "tensor_type")
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "category", "tensor_type",
+                 "scalar_name")
 
     def __init__(self, name: str, np_dtype: object, category: int, tensor_type: str) -> None:
         self.name = name
@@ -30,6 +31,7 @@ class dtype:
         self.is_signed = self.np.kind in "fi"
         self.itemsize = self.np.itemsize
         self.tensor_type = tensor_type  # PyTorch's legacy type name, used in error messages
+        self.scalar_name = tensor_type[:-len("Tensor")]  # PyTorch's ScalarType name: "Float", "Long", "Bool"…
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"

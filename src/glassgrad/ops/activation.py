@@ -27,7 +27,7 @@ def _prep(input: Tensor, dim: Any, dtype: D.dtype | None, name: str) -> tuple[Te
     ax = wrap_dim(dim, d.ndim)
     if d.dtype.kind != "f":
         kernel = f"{name}_lastdim_kernel_impl" if ax == d.ndim - 1 or d.ndim == 0 else f"{name}_kernel_impl"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.tensor_type[:-6]}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     return input, d, ax
 
 

@@ -35,7 +35,7 @@ def _grad_on(*xs: Any) -> bool:
 
 def _type_name(np_dtype: Any) -> str:
     """PyTorch's ScalarType name (``Float``, ``Long``…) used in its error messages."""
-    return FROM_NP[np_dtype].tensor_type[:-6]
+    return FROM_NP[np_dtype].scalar_name
 
 
 #: the C++ type names PyTorch prints in some messages ("expected dtype float…")

@@ -633,7 +633,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
         return nonzero(cond, as_tuple=True)
     if cond._data.dtype != bool:
         raise RuntimeError(
-            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.tensor_type[:-6]}"
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.scalar_name}"
         )
     a, b = _where_operands(input, other)
     try:
@@ -743,7 +743,7 @@ def logical_not(input: Tensor) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     d = input._data
     if d.dtype.kind == "f":
-        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{FROM_NP[d.dtype].tensor_type[:-6]}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{FROM_NP[d.dtype].scalar_name}'")
     return wrap(xp.logical_not(d) if d.dtype == bool else xp.invert(d))
 
 
@@ -751,7 +751,7 @@ def _bitwise(fn: Any, logical: Any) -> Any:
     def op(input: Any, other: Any) -> Tensor:
         a, b = operands(input, other)
         if getattr(a, "dtype", None) is not None and a.dtype.kind == "f":
-            kind = FROM_NP[a.dtype].tensor_type[:-6]
+            kind = FROM_NP[a.dtype].scalar_name
             raise NotImplementedError(f"\"{fn.__name__}_cpu\" not implemented for '{kind}'")
         return wrap(fn(a, b))
     return op

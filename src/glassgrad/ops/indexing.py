@@ -303,7 +303,7 @@ def _put(self: Tensor, key: tuple[Any, ...], values: Tensor, accumulate: bool) -
     if values._data.dtype != d.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
-            f"{self.dtype.tensor_type[:-6]} for the destination and {values.dtype.tensor_type[:-6]} for the source."
+            f"{self.dtype.scalar_name} for the destination and {values.dtype.scalar_name} for the source."
         )
     try:
         if accumulate:

@@ -137,7 +137,7 @@ def _write(self: Tensor, result: Any, opname: str) -> None:
         rk, sk = FROM_NP[rdt], FROM_NP[d.dtype]
         if rk.category > sk.category:
             raise RuntimeError(
-                f"result type {rk.tensor_type[:-6]} can't be cast to the desired output type {sk.tensor_type[:-6]}"
+                f"result type {rk.scalar_name} can't be cast to the desired output type {sk.scalar_name}"
             )
     if d.shape != getattr(result, "shape", d.shape):
         try:

@@ -19,7 +19,7 @@ from .shape import expand, reshape, squeeze, unsqueeze
 
 
 def _dt(t: Tensor) -> str:
-    return t.dtype.tensor_type.replace("Tensor", "")
+    return t.dtype.scalar_name
 
 
 def _c(t: Tensor) -> str:
@@ -1107,7 +1107,7 @@ def _check_norm_dtype(input: Tensor, dtype: Any, fn: str) -> None:
     if d.dtype.kind != "f":
         raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {_dt(input)}")
     if dtype is not None:
-        name = dtype.tensor_type.replace("Tensor", "")
+        name = dtype.scalar_name
         if dtype.np.kind != "f":
             raise RuntimeError(f"{fn}: dtype should be floating point or complex, but got {name}")
         if xp.dtype(dtype.np).itemsize < d.dtype.itemsize:

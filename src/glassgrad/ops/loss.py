@@ -53,7 +53,7 @@ def _req(x: Any) -> bool:
 
 def _tname(dt: Any) -> str:
     """PyTorch's short name of a NumPy dtype (``Float``, ``Long``…), as in its error messages."""
-    return D.FROM_NP[xp.dtype(dt)].tensor_type[:-6]
+    return D.FROM_NP[xp.dtype(dt)].scalar_name
 
 
 def _cfmt(v: float) -> str:

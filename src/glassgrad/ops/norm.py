@@ -33,7 +33,7 @@ _F64 = xp.dtype(_f64)
 # ====================================================================== shared helpers
 def _name(t: Tensor) -> str:
     """PyTorch's scalar-type name of a tensor's dtype (``Float``, ``Long``…)."""
-    return t.dtype.tensor_type[:-6]
+    return t.dtype.scalar_name
 
 
 def _c_name(t: Tensor) -> str:

@@ -95,7 +95,7 @@ def _is_nan(x: Any) -> bool:
 
 def _type_name(d: Any) -> str:
     """PyTorch's ScalarType name (``Float``, ``Long``…) used in its messages."""
-    return D.FROM_NP[d.dtype].tensor_type[:-6]
+    return D.FROM_NP[d.dtype].scalar_name
 
 
 def _along(dim: int, s: Any) -> tuple[Any, ...]:

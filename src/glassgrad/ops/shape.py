@@ -12,6 +12,7 @@ import math
 import weakref
 from typing import Any
 
+from ..tensor import _typename
 from ._base import STATE, D, Node, Tensor, dims_arg, record, wrap, wrap_dim, xp
 from ._ns import register_rule_fn
 
@@ -672,7 +673,7 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
         if ios.dtype is not D.int64:
             raise RuntimeError(
                 "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
-                f"{ios.dtype.tensor_type[:-6]}"
+                f"{ios.dtype.scalar_name}"
             )
         if ios._data.ndim > 1:
             raise RuntimeError(
@@ -914,11 +915,6 @@ class RollBackward0(Node):
 
 
 # ====================================================================== joining: cat, stack and friends
-def _typename(x: object) -> str:
-    t = type(x)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__qualname__}"
-
-
 def _tensor_list(tensors: Any) -> list[Tensor]:
     ts = list(tensors)
     for i, t in enumerate(ts):

@@ -62,7 +62,7 @@ def _float_data(t: Tensor) -> Any:
 
 
 def _type_name(t: Tensor) -> str:
-    return t.dtype.tensor_type[:-6]  # "LongTensor" -> "Long"
+    return t.dtype.scalar_name
 
 
 def _float_only(t: Tensor, kernel: str) -> Any:
