@@ -66,7 +66,8 @@ def _precise(d: Any) -> Any:
     return d.astype(_f64) if d.dtype.itemsize < 8 else d
 
 
-def _reduction(reduction: str, size_average: bool | None = None, reduce: bool | None = None) -> str:
+def _reduction(reduction: str, size_average: bool | None = None, reduce: bool | None = None,
+               stacklevel: int = 3) -> str:
     """The reduction name (PyTorch's ``_Reduction``): legacy ``size_average``/``reduce`` override ``reduction``."""
     if size_average is not None or reduce is not None:
         size_average = True if size_average is None else size_average
@@ -74,11 +75,11 @@ def _reduction(reduction: str, size_average: bool | None = None, reduce: bool | 
         reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
         warnings.warn(
             f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
-            UserWarning, stacklevel=3,
+            UserWarning, stacklevel=stacklevel,
         )
     if reduction == "elementwise_mean":
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=stacklevel)
         return "mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -121,13 +122,23 @@ def _weighted(loss: Tensor, weight: Tensor, reduction: str, mean_by_weight: bool
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
-def _size_warning(input: Tensor, target: Tensor) -> None:
+def _size_warning(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
     if target.size() != input.size():
         warnings.warn(
             f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            UserWarning, stacklevel=3,
+            UserWarning, stacklevel=stacklevel,
         )
+
+
+def _regression_inputs(input: Tensor, target: Tensor, reduction: str, size_average: bool | None,
+                       reduce: bool | None) -> tuple[Tensor, Tensor, str]:
+    """What mse/l1/smooth_l1 do first: warn on a size mismatch, resolve the legacy arguments, broadcast."""
+    _size_warning(input, target, stacklevel=4)
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(reduction, size_average, reduce, stacklevel=4)
+    x, t = _broadcast(input, target)
+    return x, t, reduction
 
 
 def _check_weight_size(weight: Tensor, input: Tensor) -> None:
@@ -499,10 +510,7 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """``(input - target) ** 2``, reduced.  d/dinput = 2 * (input - target) * grad (/ numel for 'mean')."""
-    _size_warning(input, target)
-    if size_average is not None or reduce is not None:
-        reduction = _reduction(reduction, size_average, reduce)
-    x, t = _broadcast(input, target)
+    x, t, reduction = _regression_inputs(input, target, reduction, size_average, reduce)
     if weight is not None:
         _check_weight_size(weight, input)
         return _weighted(mul(pow(sub(x, t), 2), weight), weight, reduction, True)
@@ -512,10 +520,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, re
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """``|input - target|``, reduced (composed: AbsBackward0 over SubBackward0)."""
-    _size_warning(input, target)
-    if size_average is not None or reduce is not None:
-        reduction = _reduction(reduction, size_average, reduce)
-    x, t = _broadcast(input, target)
+    x, t, reduction = _regression_inputs(input, target, reduction, size_average, reduce)
     if weight is not None:
         _check_weight_size(weight, input)
         return _weighted(mul(abs(sub(x, t)), weight), weight, reduction, True)
@@ -528,10 +533,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 
     d/dinput = grad * (d / beta where |d| < beta, else sign(d)).
     """
-    _size_warning(input, target)
-    if size_average is not None or reduce is not None:
-        reduction = _reduction(reduction, size_average, reduce)
-    x, t = _broadcast(input, target)
+    x, t, reduction = _regression_inputs(input, target, reduction, size_average, reduce)
     reduction = _reduction(reduction)
     if beta == 0.0:
         return _reduce(abs(sub(x, t)), reduction)
