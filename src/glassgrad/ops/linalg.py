@@ -263,10 +263,11 @@ class AddmmBackward0(Node):
     derivatives = ("beta * grad", "alpha * grad @ mat2.T", "alpha * mat1.T @ grad")
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
+        # the last two dims are the matrices: the same rule serves baddbmm's batches
         m1, m2 = self.unpack(F)
         gi = _scaled(g, self.beta) if self._next[0] is not None else None
-        g1 = _scaled(g @ F.transpose(m2, 0, 1), self.alpha) if m2 is not None else None
-        g2 = _scaled(F.transpose(m1, 0, 1) @ g, self.alpha) if m1 is not None else None
+        g1 = _scaled(g @ F.transpose(m2, -2, -1), self.alpha) if m2 is not None else None
+        g2 = _scaled(F.transpose(m1, -2, -1) @ g, self.alpha) if m1 is not None else None
         return gi, g1, g2
 
 
@@ -304,17 +305,10 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
     return r
 
 
-class BaddbmmBackward0(Node):
-    __slots__ = ("alpha", "beta")
+class BaddbmmBackward0(AddmmBackward0):
+    __slots__ = ()
     formula = "beta * self + alpha * bmm(batch1, batch2)"
     derivatives = ("beta * grad", "alpha * grad @ batch2.mT", "alpha * batch1.mT @ grad")
-
-    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
-        b1, b2 = self.unpack(F)
-        gi = _scaled(g, self.beta) if self._next[0] is not None else None
-        g1 = _scaled(g @ F.transpose(b2, 1, 2), self.alpha) if b2 is not None else None
-        g2 = _scaled(F.transpose(b1, 1, 2) @ g, self.alpha) if b1 is not None else None
-        return gi, g1, g2
 
 
 @_takes_tensors("addbmm", "input", "batch1", "batch2")
