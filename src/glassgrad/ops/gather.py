@@ -140,14 +140,20 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     return _out("index_select", r, out)
 
 
-class IndexSelectBackward0(_Keyed):
+class _Selected(_Keyed):
+    """A selection at the key (index_select, gather): the gradient goes back to the selected places."""
+
     __slots__ = ()
-    formula = "index_select(self, dim, index)"
-    derivatives = ("zeros(self.shape).index_add(dim, index, grad)",)
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         self.unpack(F)  # the saved index: PyTorch fails if it was modified in place
         return (self.embedded(F, g),)
+
+
+class IndexSelectBackward0(_Selected):
+    __slots__ = ()
+    formula = "index_select(self, dim, index)"
+    derivatives = ("zeros(self.shape).index_add(dim, index, grad)",)
 
 
 # ====================================================================== gather
@@ -176,14 +182,10 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     return _out("gather", r, out)
 
 
-class GatherBackward0(_Keyed):
+class GatherBackward0(_Selected):
     __slots__ = ()
     formula = "gather(self, dim, index)"
     derivatives = ("zeros(self.shape).scatter_add(dim, index, grad)",)
-
-    def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
-        self.unpack(F)  # the saved index: PyTorch fails if it was modified in place
-        return (self.embedded(F, g),)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:
