@@ -136,19 +136,16 @@ def _zeros_like(x: Any) -> Any:
     return zeros_like(x).detach()
 
 
-_SAVED_MODE: list[bool] = []
-
-
-def _enter() -> None:
-    """Start running a transformed function: grad mode is on inside (as in torch.func)."""
+def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a transformed function: grad mode is on inside (as in torch.func), restored afterwards."""
     _DEPTH[0] += 1
-    _SAVED_MODE.append(STATE.grad_enabled)
+    prev = STATE.grad_enabled
     STATE.grad_enabled = True
-
-
-def _exit() -> None:
-    _DEPTH[0] -= 1
-    STATE.grad_enabled = _SAVED_MODE.pop()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        _DEPTH[0] -= 1
+        STATE.grad_enabled = prev
 
 
 # ---------------------------------------------------------------- grad
@@ -165,11 +162,7 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = F
             wrapped = _tree_map(_wrap_input, args[i])
             args[i] = wrapped
             diff_trees.append(wrapped)
-        _enter()
-        try:
-            out = func(*args, **kwargs)
-        finally:
-            _exit()
+        out = _call(func, *args, **kwargs)
         aux = None
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
@@ -229,11 +222,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     """
     create = _needs_graph(_flatten(list(primals))[0])
     wrapped = [_tree_map(_wrap_input, p) for p in primals]
-    _enter()
-    try:
-        out = func(*wrapped)
-    finally:
-        _exit()
+    out = _call(func, *wrapped)
     aux = None
     if has_aux:
         if not (isinstance(out, tuple) and len(out) == 2):
@@ -300,11 +289,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
             )
     create = _needs_graph(flat_p + flat_t)
     wrapped = [_tree_map(_wrap_input, p) for p in primals]
-    _enter()
-    try:
-        out = func(*wrapped)
-    finally:
-        _exit()
+    out = _call(func, *wrapped)
     aux = None
     if has_aux:
         out, aux = out
@@ -333,11 +318,7 @@ def _jac(func: Callable[..., Any], argnums: Any, has_aux: bool, name: str) -> Ca
         for i in nums:
             args[i] = _tree_map(_wrap_input, args[i])
             diff.append(args[i])
-        _enter()
-        try:
-            out = func(*args)
-        finally:
-            _exit()
+        out = _call(func, *args)
         aux = None
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
