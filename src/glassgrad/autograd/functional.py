@@ -622,40 +622,48 @@ def hessian(
     return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 
+def _scalar_function_jacobian(func, inputs, v, create_graph, strict, name):
+    """What vhp and hvp share (under enable_grad): check ``inputs`` and ``v``, run ``func``, check that it
+    returned a single one-element Tensor, and take its gradient with ``create_graph=True``."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
+    inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+
+    if v is not None:
+        _, v = _as_tuple(v, "v", name)
+        v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
+        _validate_v(v, inputs, is_inputs_tuple)
+    else:
+        if len(inputs) != 1 or inputs[0].nelement() != 1:
+            raise RuntimeError(
+                "The vector v can only be None if the input to the user-provided function "
+                "is a single Tensor with a single element."
+            )
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(
+        outputs, "outputs of the user-provided function", name
+    )
+    _check_requires_grad(outputs, "outputs", strict=strict)
+
+    if is_outputs_tuple or not isinstance(outputs[0], Tensor):
+        raise RuntimeError(
+            f"The function given to {name} should return a single Tensor"
+        )
+
+    if outputs[0].nelement() != 1:
+        raise RuntimeError(
+            f"The Tensor returned by the function given to {name} should contain a single element"
+        )
+
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict=strict)
+    return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """Vector-Hessian product ``v^T H`` of the scalar function ``func``: returns ``(func_output, vhp)``."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vhp")
-            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].nelement() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to the user-provided function "
-                    "is a single Tensor with a single element."
-                )
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(
-            outputs, "outputs of the user-provided function", "vhp"
-        )
-        _check_requires_grad(outputs, "outputs", strict=strict)
-
-        if is_outputs_tuple or not isinstance(outputs[0], Tensor):
-            raise RuntimeError(
-                "The function given to vhp should return a single Tensor"
-            )
-
-        if outputs[0].nelement() != 1:
-            raise RuntimeError(
-                "The Tensor returned by the function given to vhp should contain a single element"
-            )
-
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_function_jacobian(
+            func, inputs, v, create_graph, strict, "vhp")
 
     grad_on = True if create_graph else is_grad_enabled()
     with set_grad_enabled(grad_on):
@@ -673,37 +681,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """Hessian-vector product ``H v`` of the scalar function ``func`` (double-backward trick): ``(func_output, hvp)``."""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-
-        if v is not None:
-            _, v = _as_tuple(v, "v", "hvp")
-            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].nelement() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to the user-provided function "
-                    "is a single Tensor with a single element."
-                )
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(
-            outputs, "outputs of the user-provided function", "hvp"
-        )
-        _check_requires_grad(outputs, "outputs", strict=strict)
-
-        if is_outputs_tuple or not isinstance(outputs[0], Tensor):
-            raise RuntimeError(
-                "The function given to hvp should return a single Tensor"
-            )
-
-        if outputs[0].nelement() != 1:
-            raise RuntimeError(
-                "The Tensor returned by the function given to hvp should contain a single element"
-            )
-
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_function_jacobian(
+            func, inputs, v, create_graph, strict, "hvp")
 
         grad_jac = tuple(_gg().zeros_like(inp, requires_grad=True) for inp in inputs)
 
