@@ -32,6 +32,29 @@ def need_torch() -> Any:
     return pytest.importorskip("torch")
 
 
+def raised(fn: Callable[[], Any]) -> BaseException:
+    """The exception ``fn()`` raises (the test fails if it raises none)."""
+    with pytest.raises(Exception) as info:
+        fn()
+    return info.value
+
+
+def same_error(case: Callable[[Any], Any]) -> BaseException:
+    """Run ``case(L)`` with torch and with glassgrad: both must raise the same type with the same text."""
+    torch = need_torch()
+    expected = raised(lambda: case(torch))
+    got = raised(lambda: case(gg))
+    assert type(got) is type(expected), (type(got), got, type(expected), expected)
+    assert str(got) == str(expected)
+    return got
+
+
+def both(case: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """``case(glassgrad), case(torch)``."""
+    torch = need_torch()
+    return case(gg), case(torch)
+
+
 # ---------------------------------------------------------------------------- helpers
 
 FD_EPS = 1e-6

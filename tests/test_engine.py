@@ -22,6 +22,7 @@ import pytest
 
 import glassgrad as gg
 from glassgrad.engine.node import Node
+from opinfo import both, same_error
 
 
 # ---------------------------------------------------------------------- helpers
@@ -45,25 +46,7 @@ def _close(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-6) -> None:
     np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=atol)
 
 
-def _error(fn: Callable[[], Any]) -> BaseException:
-    with pytest.raises(Exception) as info:
-        fn()
-    return info.value
 
-
-def _same_error(case: Callable[[Any], Any]) -> BaseException:
-    """Run ``case(L)`` with both libraries: both must raise the same type with the same text."""
-    torch = _torch()
-    expected = _error(lambda: case(torch))
-    got = _error(lambda: case(gg))
-    assert type(got) is type(expected), (type(got), got, type(expected), expected)
-    assert str(got) == str(expected)
-    return got
-
-
-def _both(case: Callable[[Any], Any]) -> tuple[Any, Any]:
-    torch = _torch()
-    return case(gg), case(torch)
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +71,7 @@ def test_diamond_graph() -> None:
         c.sum().backward()
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_diamond_with_shared_intermediate() -> None:
@@ -103,7 +86,7 @@ def test_diamond_with_shared_intermediate() -> None:
         d.backward()
         return x.grad, w.grad
 
-    (gx, gw), (tx, tw) = _both(case)
+    (gx, gw), (tx, tw) = both(case)
     _close(gx, tx)
     _close(gw, tw)
 
@@ -116,7 +99,7 @@ def test_tensor_used_twice(expr: str) -> None:
         y.sum().backward()
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_reuse_across_branches_and_broadcast() -> None:
@@ -131,7 +114,7 @@ def test_reuse_across_branches_and_broadcast() -> None:
         total.backward()
         return x.grad, b.grad
 
-    (gx, gb), (tx, tb) = _both(case)
+    (gx, gb), (tx, tb) = both(case)
     _close(gx, tx, rtol=1e-5)
     _close(gb, tb, rtol=1e-5)
 
@@ -144,7 +127,7 @@ def test_two_roots_in_one_backward() -> None:
         L.autograd.backward([y.sum(), z.sum()])
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 # ---------------------------------------------------------------------- accumulation / retain_graph
@@ -161,7 +144,7 @@ def test_accumulation_over_two_backward_calls_and_zero() -> None:
         (x * 5.0).sum().backward()
         return first, second, zeroed, x.grad, x.grad is g
 
-    got, want = _both(case)
+    got, want = both(case)
     for a, b in zip(got[:4], want[:4]):
         _close(a, b)
     assert got[4] == want[4]
@@ -176,7 +159,7 @@ def test_retain_graph_allows_second_backward_and_adds() -> None:
         y.backward()
         return first, x.grad
 
-    (g1, g2), (t1, t2) = _both(case)
+    (g1, g2), (t1, t2) = both(case)
     _close(g1, t1)
     _close(g2, t2)
     np.testing.assert_allclose(_np(g2), 2 * _np(g1))
@@ -190,7 +173,7 @@ def test_retain_graph_three_times() -> None:
             y.backward(retain_graph=True)
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 @pytest.mark.parametrize(
@@ -204,7 +187,7 @@ def test_second_backward_without_retain_graph_raises(expr: str) -> None:
         y.backward()
         y.backward()
 
-    e = _same_error(case)
+    e = same_error(case)
     assert str(e).startswith("Trying to backward through the graph a second time")
 
 
@@ -215,7 +198,7 @@ def test_second_autograd_grad_without_retain_graph_raises() -> None:
         L.autograd.grad(y, x)
         L.autograd.grad(y, x)
 
-    _same_error(case)
+    same_error(case)
 
 
 @pytest.mark.parametrize("expr", ["(x+1).sum()", "x.sum()", "(x-1.5).sum()", "(-x).sum()", "(x+x).sum()"])
@@ -227,12 +210,12 @@ def test_nodes_that_save_nothing_can_backward_twice(expr: str) -> None:
         y.backward()  # PyTorch: nothing was freed, so this works and accumulates
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 # ---------------------------------------------------------------------- errors
 def test_error_backward_on_tensor_not_requiring_grad() -> None:
-    _same_error(lambda L: L.tensor([1.0, 2.0]).sum().backward())
+    same_error(lambda L: L.tensor([1.0, 2.0]).sum().backward())
 
 
 def test_error_backward_second_root_not_requiring_grad() -> None:
@@ -240,7 +223,7 @@ def test_error_backward_second_root_not_requiring_grad() -> None:
         x = L.tensor(1.0, requires_grad=True)
         L.autograd.backward([x * 2, L.tensor(3.0)])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_implicit_gradient_for_non_scalar() -> None:
@@ -248,7 +231,7 @@ def test_error_implicit_gradient_for_non_scalar() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         (x * 2).backward()
 
-    _same_error(case)
+    same_error(case)
 
 
 @pytest.mark.parametrize("shape", [(3,), (1,), (2, 1), ()])
@@ -257,7 +240,7 @@ def test_error_gradient_of_wrong_shape(shape: tuple[int, ...]) -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         (x * 2).backward(L.ones(shape))
 
-    e = _same_error(case)
+    e = same_error(case)
     assert str(e).startswith("Mismatch in shape: ")
 
 
@@ -267,7 +250,7 @@ def test_explicit_gradient_values() -> None:
         (x * x).backward(L.tensor([1.0, 0.5, -2.0]))
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 @pytest.mark.parametrize("value", [True, False])
@@ -277,7 +260,7 @@ def test_error_set_requires_grad_on_non_leaf(value: bool) -> None:
         y = x * 2
         y.requires_grad = value
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_requires_grad_false_method_on_non_leaf() -> None:
@@ -285,7 +268,7 @@ def test_error_requires_grad_false_method_on_non_leaf() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         (x * 2).requires_grad_(False)
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_requires_grad_true_method_on_non_leaf_is_allowed() -> None:
@@ -294,16 +277,16 @@ def test_requires_grad_true_method_on_non_leaf_is_allowed() -> None:
         y = (x * 2).requires_grad_(True)
         return y.requires_grad, y.is_leaf
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
 def test_error_int_tensor_requires_grad_in_constructor() -> None:
-    _same_error(lambda L: L.tensor([1, 2], requires_grad=True))
+    same_error(lambda L: L.tensor([1, 2], requires_grad=True))
 
 
 def test_error_int_tensor_requires_grad_method() -> None:
-    _same_error(lambda L: L.tensor([1, 2]).requires_grad_())
+    same_error(lambda L: L.tensor([1, 2]).requires_grad_())
 
 
 def test_error_int_tensor_requires_grad_attribute() -> None:
@@ -311,19 +294,19 @@ def test_error_int_tensor_requires_grad_attribute() -> None:
         t = L.tensor([1, 2])
         t.requires_grad = True
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_bool_tensor_requires_grad() -> None:
-    _same_error(lambda L: L.tensor([True, False]).requires_grad_())
+    same_error(lambda L: L.tensor([True, False]).requires_grad_())
 
 
 def test_error_zeros_int_requires_grad() -> None:
-    _same_error(lambda L: L.zeros(2, dtype=L.int64, requires_grad=True))
+    same_error(lambda L: L.zeros(2, dtype=L.int64, requires_grad=True))
 
 
 def test_int_tensor_requires_grad_false_is_fine() -> None:
-    got, want = _both(lambda L: L.tensor([1, 2]).requires_grad_(False).requires_grad)
+    got, want = both(lambda L: L.tensor([1, 2]).requires_grad_(False).requires_grad)
     assert got == want is False
 
 
@@ -338,7 +321,7 @@ def test_error_in_place_on_leaf_requiring_grad(op: str) -> None:
         else:
             getattr(x, op)(2.0)
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_in_place_on_leaf_allowed_under_no_grad() -> None:
@@ -348,7 +331,7 @@ def test_in_place_on_leaf_allowed_under_no_grad() -> None:
             x.mul_(3.0)
         return x.detach().clone(), x.requires_grad, x.is_leaf, x._version
 
-    got, want = _both(case)
+    got, want = both(case)
     _close(got[0], want[0])
     assert got[1:] == want[1:]
 
@@ -361,7 +344,7 @@ def test_error_saved_input_modified_in_place() -> None:
         b.add_(1.0)
         c.sum().backward()
 
-    e = _same_error(case)
+    e = same_error(case)
     assert "modified by an inplace operation" in str(e)
 
 
@@ -372,7 +355,7 @@ def test_error_saved_output_modified_in_place() -> None:
         b.mul_(2.0)
         b.sum().backward()
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_saved_leaf_modified_in_place_under_no_grad() -> None:
@@ -383,7 +366,7 @@ def test_error_saved_leaf_modified_in_place_under_no_grad() -> None:
             a.add_(1.0)
         c.backward()
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_saved_tensor_modified_twice_reports_version() -> None:
@@ -396,7 +379,7 @@ def test_error_saved_tensor_modified_twice_reports_version() -> None:
         w.mul_(2.0)
         c.backward()
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_in_place_on_unsaved_tensor_is_fine() -> None:
@@ -408,7 +391,7 @@ def test_in_place_on_unsaved_tensor_is_fine() -> None:
         (c * 3.0).sum().backward()
         return a.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_backward_on_leaf_itself() -> None:
@@ -417,7 +400,7 @@ def test_backward_on_leaf_itself() -> None:
         s.backward()
         return s.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_backward_implicit_gradient_for_one_element_non_scalar() -> None:
@@ -426,7 +409,7 @@ def test_backward_implicit_gradient_for_one_element_non_scalar() -> None:
         (x * 2)[:1].reshape(1, 1).backward()
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_backward_gradient_of_other_float_dtype_is_cast() -> None:
@@ -435,7 +418,7 @@ def test_backward_gradient_of_other_float_dtype_is_cast() -> None:
         (x * 2).backward(L.ones(2, dtype=L.float64))
         return x.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_error_backward_gradient_python_float() -> None:
@@ -443,7 +426,7 @@ def test_error_backward_gradient_python_float() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         (x * 2).sum().backward(2.0)
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_fewer_gradients_than_outputs_backward() -> None:
@@ -451,7 +434,7 @@ def test_error_fewer_gradients_than_outputs_backward() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         L.autograd.backward([(x * 2).sum(), (x * 3).sum()], grad_tensors=[L.ones(())])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_fewer_grad_outputs_than_outputs_grad() -> None:
@@ -459,7 +442,7 @@ def test_error_fewer_grad_outputs_than_outputs_grad() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         L.autograd.grad([(x * 2).sum(), (x * 3).sum()], x, grad_outputs=[L.ones(())])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_extra_grad_outputs_are_ignored_as_in_torch() -> None:
@@ -467,7 +450,7 @@ def test_extra_grad_outputs_are_ignored_as_in_torch() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         return L.autograd.grad([(x * 2).sum()], x, grad_outputs=[L.ones(()), L.ones(())])[0]
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_assigned_grad_is_accumulated_in_place() -> None:
@@ -478,7 +461,7 @@ def test_assigned_grad_is_accumulated_in_place() -> None:
         (x * 3.0).sum().backward()
         return x.grad is g, g.clone()
 
-    (gi, gv), (ti, tv) = _both(case)
+    (gi, gv), (ti, tv) = both(case)
     assert gi == ti
     _close(gv, tv)
 
@@ -491,7 +474,7 @@ def test_create_graph_second_derivative() -> None:
         (gxx,) = L.autograd.grad(gx.sum(), x)
         return gx.requires_grad, gx.grad_fn is not None, gx, gxx
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got[:2] == want[:2]
     _close(got[2], want[2])
     _close(got[3], want[3])
@@ -509,7 +492,7 @@ def test_backward_create_graph_then_backward_of_grad() -> None:
         g.sum().backward()
         return first, x.grad
 
-    (g1, g2), (t1, t2) = _both(case)
+    (g1, g2), (t1, t2) = both(case)
     _close(g1, t1)
     _close(g2, t2)
 
@@ -520,7 +503,7 @@ def test_leaf_grad_has_no_history() -> None:
         (x * x).sum().backward()
         return x.grad.requires_grad, x.grad.grad_fn, x.grad.is_leaf
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -532,7 +515,7 @@ def test_detach_is_cut_from_graph() -> None:
         y.backward()
         return z.requires_grad, z.is_leaf, z.grad_fn, x.grad
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got[:3] == want[:3]
     _close(got[3], want[3])
 
@@ -550,7 +533,7 @@ def test_retain_grad_values() -> None:
         c.backward()
         return a.grad, b.grad, c.grad, x.grad, a.retains_grad, x.retains_grad
 
-    got, want = _both(case)
+    got, want = both(case)
     for g, t in zip(got[:4], want[:4]):
         _close(g, t, rtol=1e-5)
     assert got[4:] == want[4:]
@@ -566,7 +549,7 @@ def test_retain_grad_accumulates_with_retain_graph() -> None:
         y.backward()
         return a.grad
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_retain_grad_on_leaf_is_noop() -> None:
@@ -576,13 +559,13 @@ def test_retain_grad_on_leaf_is_noop() -> None:
         (x * 2.0).sum().backward()
         return x.grad, x.retains_grad
 
-    (g, gr), (t, tr) = _both(case)
+    (g, gr), (t, tr) = both(case)
     _close(g, t)
     assert gr == tr
 
 
 def test_error_retain_grad_without_requires_grad() -> None:
-    _same_error(lambda L: L.tensor([1.0]).retain_grad())
+    same_error(lambda L: L.tensor([1.0]).retain_grad())
 
 
 def _grad_warnings(L: Any, read: Callable[[Any], Any]) -> tuple[Any, list[warnings.WarningMessage]]:
@@ -636,7 +619,7 @@ def test_autograd_grad_does_not_touch_dot_grad() -> None:
         gx, gw = L.autograd.grad(y, [x, w])
         return gx, gw, x.grad, w.grad
 
-    got, want = _both(case)
+    got, want = both(case)
     _close(got[0], want[0])
     _close(got[1], want[1])
     assert got[2] is None and got[3] is None
@@ -649,7 +632,7 @@ def test_autograd_grad_returns_tuple_for_single_input() -> None:
         r = L.autograd.grad(x**2, x)
         return type(r).__name__, len(r), r[0]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got[:2] == want[:2]
     _close(got[2], want[2])
 
@@ -660,7 +643,7 @@ def test_autograd_grad_allow_unused_error_text() -> None:
         u = L.tensor([1.0, 2.0], requires_grad=True)
         L.autograd.grad((x * 2).sum(), [x, u])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_autograd_grad_allow_unused_error_text_first_input() -> None:
@@ -669,7 +652,7 @@ def test_autograd_grad_allow_unused_error_text_first_input() -> None:
         u = L.tensor([1.0, 2.0], requires_grad=True)
         L.autograd.grad((x * 2).sum(), [u, x])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_autograd_grad_allow_unused_true() -> None:
@@ -678,7 +661,7 @@ def test_autograd_grad_allow_unused_true() -> None:
         u = L.tensor([1.0, 2.0], requires_grad=True)
         return L.autograd.grad((x * 2).sum(), [x, u], allow_unused=True)
 
-    (gx, gu), (tx, tu) = _both(case)
+    (gx, gu), (tx, tu) = both(case)
     _close(gx, tx)
     assert gu is None and tu is None
 
@@ -689,7 +672,7 @@ def test_autograd_grad_materialize_grads() -> None:
         u = L.tensor([1.0, 2.0], requires_grad=True)
         return L.autograd.grad((x * 2).sum(), [x, u], materialize_grads=True)
 
-    (gx, gu), (tx, tu) = _both(case)
+    (gx, gu), (tx, tu) = both(case)
     _close(gx, tx)
     _close(gu, tu)
 
@@ -699,7 +682,7 @@ def test_autograd_grad_input_not_requiring_grad() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         L.autograd.grad((x * 2).sum(), [L.ones(2)])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_autograd_grad_wrt_non_leaf() -> None:
@@ -711,7 +694,7 @@ def test_autograd_grad_wrt_non_leaf() -> None:
         (gx,) = L.autograd.grad(z, x)
         return gy, gx, x.grad
 
-    got, want = _both(case)
+    got, want = both(case)
     _close(got[0], want[0])
     _close(got[1], want[1])
     assert got[2] is None and want[2] is None
@@ -723,7 +706,7 @@ def test_autograd_grad_with_grad_outputs() -> None:
         y = x * x
         return L.autograd.grad(y, x, grad_outputs=L.tensor([1.0, -1.0, 0.5]))[0]
 
-    _close(*_both(case))
+    _close(*both(case))
 
 
 def test_autograd_grad_wrt_output_itself() -> None:
@@ -732,7 +715,7 @@ def test_autograd_grad_wrt_output_itself() -> None:
         y = (x * 3.0).sum()
         return L.autograd.grad(y, [y, x])
 
-    (gy, gx), (ty, tx) = _both(case)
+    (gy, gx), (ty, tx) = both(case)
     _close(gy, ty)
     _close(gx, tx)
 
@@ -747,7 +730,7 @@ def test_backward_inputs_accumulates_only_into_those() -> None:
         y.backward(inputs=[w])
         return gx1, gw1, x.grad, w.grad
 
-    got, want = _both(case)
+    got, want = both(case)
     _close(got[0], want[0])
     assert got[1] is None and want[1] is None
     _close(got[2], want[2])
@@ -762,7 +745,7 @@ def test_backward_inputs_non_leaf() -> None:
         y.backward(inputs=[a])
         return x.grad, a.grad
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got[0] is None and want[0] is None
     _close(got[1], want[1])
 
@@ -772,7 +755,7 @@ def test_error_backward_inputs_empty() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         (x * 2).sum().backward(inputs=[])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_backward_inputs_not_requiring_grad() -> None:
@@ -780,7 +763,7 @@ def test_error_backward_inputs_not_requiring_grad() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         (x * 2).sum().backward(inputs=[L.ones(2)])
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_error_autograd_grad_output_not_requiring_grad() -> None:
@@ -788,7 +771,7 @@ def test_error_autograd_grad_output_not_requiring_grad() -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         L.autograd.grad(L.ones(2).sum(), x)
 
-    _same_error(case)
+    same_error(case)
 
 
 # ---------------------------------------------------------------------- grad modes
@@ -831,7 +814,7 @@ def test_grad_mode_context_managers_and_nesting() -> None:
             out.append(_flags(L))
         return out
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -849,7 +832,7 @@ def test_grad_mode_restored_after_exception() -> None:
             out.append(L.is_inference_mode_enabled())
         return out
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want == [True, False] * 3
 
 
@@ -860,7 +843,7 @@ def test_no_grad_result_is_leaf_without_grad_fn() -> None:
             y = x * 2
         return y.requires_grad, y.is_leaf, y.grad_fn is None
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -883,7 +866,7 @@ def test_grad_mode_decorators(mode: str, style: str) -> None:
             inside_nograd = f(x, scale=3.0)
         return f(x), inside_nograd, _flags(L), f.__name__, f.__doc__
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -898,7 +881,7 @@ def test_set_grad_enabled_decorator() -> None:
         after = L.is_grad_enabled()
         return before, inside, after
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want == (True, False, True)
 
 
@@ -915,7 +898,7 @@ def test_no_grad_decorator_on_generator() -> None:
             out.append(L.is_grad_enabled())  # the caller's mode between yields
         return out
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -931,7 +914,7 @@ def test_set_grad_enabled_as_plain_function() -> None:
             L.set_grad_enabled(True)
         return off, on
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want == ((False, False), (True, True))
 
 
@@ -942,7 +925,7 @@ def test_set_grad_enabled_plain_call_inside_no_grad_block() -> None:
             inside = L.is_grad_enabled()
         return inside, L.is_grad_enabled()
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -960,7 +943,7 @@ def test_inference_tensor_requires_grad_outside_inference_mode() -> None:
             t = L.ones(2)
         t.requires_grad_()
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_inference_mode_is_inference_flag() -> None:
@@ -971,7 +954,7 @@ def test_inference_mode_is_inference_flag() -> None:
             b = L.ones(2)
         return a.is_inference(), b.is_inference(), L.ones(2).is_inference()
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -1002,7 +985,7 @@ def test_grad_mode_is_thread_local_main_disabled() -> None:
             in_thread_inf = _in_thread(lambda: _flags(L))
         return in_thread, main, in_thread_inf
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
     assert got[0] == ((True, False), True)
 
@@ -1017,7 +1000,7 @@ def test_grad_mode_is_thread_local_thread_disabled() -> None:
         x = L.tensor([1.0], requires_grad=True)
         return in_thread, _flags(L), (x * 2).requires_grad
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want == ((False, False), (True, False), True)
 
 
@@ -1248,7 +1231,7 @@ def test_next_functions_of_mul_by_scalar() -> None:
             _signature(y.grad_fn),
         )
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
     assert got[4] == (None, 0)
 
@@ -1270,7 +1253,7 @@ def test_next_functions_of_two_leaves_and_same_leaf() -> None:
             shared,
         )
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want == (True, True, False, True, True, True)
 
 
@@ -1298,7 +1281,7 @@ def test_graph_signature_matches_torch(expr: str) -> None:
         y = eval(expr, {"x": x, "w": w, "c": c})
         return _signature(y.grad_fn), str(y)
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -1319,7 +1302,7 @@ def test_grad_fn_repr_format_matches_torch() -> None:
         fns = [(x * 2).grad_fn, (x + 1).grad_fn, x.sum().grad_fn, x.exp().grad_fn]
         return [re.sub(r"0x[0-9a-f]+", "0x", repr(f)) for f in fns]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -1329,7 +1312,7 @@ def test_leaf_and_no_grad_tensors_have_no_grad_fn() -> None:
         c = L.tensor([1.0])
         return x.grad_fn, c.grad_fn, (c * 2).grad_fn, x.is_leaf, c.is_leaf, (c * 2).is_leaf, (x * 2).is_leaf
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -1347,7 +1330,7 @@ def test_gradient_dtype_follows_leaf(leaf_dtype: str, other_dtype: str) -> None:
         (y * y).sum().backward()
         return y.dtype, x.grad
 
-    (gd, gx), (td, tx) = _both(case)
+    (gd, gx), (td, tx) = both(case)
     assert str(gd) == str(td)
     _close(gx, tx, rtol=1e-3)
 
@@ -1360,7 +1343,7 @@ def test_gradient_dtype_with_zero_dim_float64() -> None:
         y.sum().backward()
         return y.dtype, x.grad, s.grad
 
-    (gd, gx, gs), (td, tx, ts) = _both(case)
+    (gd, gx, gs), (td, tx, ts) = both(case)
     assert str(gd) == str(td)
     _close(gx, tx)
     _close(gs, ts)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 
 import glassgrad as gg
+from opinfo import both, same_error
 
 
 # ---------------------------------------------------------------------- helpers
@@ -37,24 +38,7 @@ def _same_tensor(a: Any, b: Any, exact: bool = True) -> None:
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-6, atol=1e-7)
 
 
-def _error(fn: Callable[[], Any]) -> BaseException:
-    with pytest.raises(Exception) as info:
-        fn()
-    return info.value
 
-
-def _same_error(case: Callable[[Any], Any]) -> BaseException:
-    torch = _torch()
-    expected = _error(lambda: case(torch))
-    got = _error(lambda: case(gg))
-    assert type(got) is type(expected), (type(got), got, type(expected), expected)
-    assert str(got) == str(expected)
-    return got
-
-
-def _both(case: Callable[[Any], Any]) -> tuple[Any, Any]:
-    torch = _torch()
-    return case(gg), case(torch)
 
 
 @pytest.fixture(autouse=True)
@@ -119,12 +103,12 @@ def test_default_dtype_set_and_get() -> None:
         out.append(str(L.get_default_dtype()))
         return out
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
 def test_error_set_default_dtype_int() -> None:
-    _same_error(lambda L: L.set_default_dtype(L.int64))
+    same_error(lambda L: L.set_default_dtype(L.int64))
 
 
 PROMO_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
@@ -157,7 +141,7 @@ def test_type_promotion_matches_torch(op: str) -> None:
                 out[(na, nb)] = f"{type(e).__name__}: {e}"
         return out
 
-    got, want = _both(case)
+    got, want = both(case)
     diff = {k: (got[k], want[k]) for k in want if got.get(k) != want[k]}
     assert diff == {}
 
@@ -176,7 +160,7 @@ def test_type_promotion_with_default_float64() -> None:
         finally:
             L.set_default_dtype(L.float32)
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -210,7 +194,7 @@ def test_tensor_from_python_data(data: Any) -> None:
     def case(L: Any) -> Any:
         return L.tensor(data)
 
-    got, want = _both(case)
+    got, want = both(case)
     _same_tensor(got, want)
     assert repr(got) == repr(want)
 
@@ -224,7 +208,7 @@ def test_tensor_from_numpy_array_keeps_dtype_and_copies(np_dtype: Any) -> None:
         arr[0, 0] = 0  # tensor() copies
         return t
 
-    got, want = _both(case)
+    got, want = both(case)
     _same_tensor(got, want)
 
 
@@ -234,7 +218,7 @@ def test_tensor_from_numpy_array_keeps_dtype_and_copies(np_dtype: Any) -> None:
      "L.tensor([np.float64(1.5), np.float64(2.0)])", "L.as_tensor(np.float64(2.5))"],
 )
 def test_tensor_from_numpy_scalars(expr: str) -> None:
-    got, want = _both(lambda L: eval(expr, {"L": L, "np": np}))
+    got, want = both(lambda L: eval(expr, {"L": L, "np": np}))
     _same_tensor(got, want)
 
 
@@ -244,14 +228,14 @@ def test_tensor_dtype_and_requires_grad_arguments() -> None:
         b = L.tensor([1.7, -2.7], dtype=L.int32)
         return a, a.requires_grad, a.is_leaf, b
 
-    (ga, gr, gl, gb), (ta, tr, tl, tb) = _both(case)
+    (ga, gr, gl, gb), (ta, tr, tl, tb) = both(case)
     _same_tensor(ga, ta)
     _same_tensor(gb, tb)
     assert (gr, gl) == (tr, tl)
 
 
 def test_error_tensor_ragged_list() -> None:
-    _same_error(lambda L: L.tensor([[1, 2], [3]]))
+    same_error(lambda L: L.tensor([[1, 2], [3]]))
 
 
 def test_as_tensor_shares_numpy_memory() -> None:
@@ -265,7 +249,7 @@ def test_as_tensor_shares_numpy_memory() -> None:
         lst = L.as_tensor([1, 2])
         return t, c, same, lst
 
-    (gt, gc, gs, gl), (tt, tc, ts, tl) = _both(case)
+    (gt, gc, gs, gl), (tt, tc, ts, tl) = both(case)
     _same_tensor(gt, tt)
     _same_tensor(gc, tc)
     _same_tensor(gl, tl)
@@ -280,13 +264,13 @@ def test_from_numpy_shares_memory_both_ways() -> None:
         t.add_(1)
         return t, arr.copy()
 
-    (gt, ga), (tt, ta) = _both(case)
+    (gt, ga), (tt, ta) = both(case)
     _same_tensor(gt, tt)
     np.testing.assert_array_equal(ga, ta)
 
 
 def test_error_from_numpy_list() -> None:
-    _same_error(lambda L: L.from_numpy([1, 2]))
+    same_error(lambda L: L.from_numpy([1, 2]))
 
 
 @pytest.mark.parametrize(
@@ -327,7 +311,7 @@ def test_error_from_numpy_list() -> None:
     ],
 )
 def test_creation_functions(expr: str) -> None:
-    got, want = _both(lambda L: eval(expr, {"L": L}))
+    got, want = both(lambda L: eval(expr, {"L": L}))
     _same_tensor(got, want, exact=False)
     assert repr(got) == repr(want)
 
@@ -339,7 +323,7 @@ def test_creation_functions(expr: str) -> None:
 def test_linspace_values_match_torch_exactly(args: tuple[float, float, int], dtype: str) -> None:
     # PyTorch fills the first half from ``start`` and the second half back from ``end``;
     # the values (and so their printing) must match bit for bit.
-    got, want = _both(lambda L: L.linspace(*args, dtype=getattr(L, dtype)))
+    got, want = both(lambda L: L.linspace(*args, dtype=getattr(L, dtype)))
     _same_tensor(got, want, exact=True)
     assert repr(got) == repr(want)
 
@@ -351,7 +335,7 @@ def test_integer_true_division_gives_default_float() -> None:
         return [str((a / b).dtype), str(L.div(a, b).dtype), str((a / 2).dtype),
                 str((L.tensor([1, 2], dtype=L.int32) / L.tensor(2)).dtype)]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -374,7 +358,7 @@ def test_integer_true_division_gives_default_float() -> None:
     ],
 )
 def test_uninitialised_and_random_shapes_and_dtypes(expr: str) -> None:
-    got, want = _both(lambda L: eval(expr, {"L": L}))
+    got, want = both(lambda L: eval(expr, {"L": L}))
     assert str(got.dtype) == str(want.dtype)
     assert tuple(got.shape) == tuple(want.shape)
     assert got.requires_grad == want.requires_grad
@@ -409,7 +393,7 @@ def test_creation_requires_grad_argument() -> None:
               L.full((2,), 1.5, requires_grad=True), L.arange(3.0, requires_grad=True)]
         return [(t.requires_grad, t.is_leaf, repr(t) if not t.dtype.is_floating_point else str(t.dtype)) for t in ts]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -437,7 +421,7 @@ def test_creation_requires_grad_argument() -> None:
     ],
 )
 def test_creation_errors_match_torch(expr: str) -> None:
-    _same_error(lambda L: eval(expr, {"L": L, "np": np}))
+    same_error(lambda L: eval(expr, {"L": L, "np": np}))
 
 
 def test_tensor_from_tensor_warns_like_torch() -> None:
@@ -448,7 +432,7 @@ def test_tensor_from_tensor_warns_like_torch() -> None:
             t = L.tensor(src)
         return repr(t), t.requires_grad, [(w.category, str(w.message)) for w in record]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -467,13 +451,13 @@ def test_shape_size_dim_numel() -> None:
             x.dtype == L.float32, s.dtype == L.float64,
         )
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
 @pytest.mark.parametrize("dim", [2, -3, 5])
 def test_error_size_dim_out_of_range(dim: int) -> None:
-    _same_error(lambda L: L.zeros(2, 3).size(dim))
+    same_error(lambda L: L.zeros(2, 3).size(dim))
 
 
 def test_device() -> None:
@@ -481,7 +465,7 @@ def test_device() -> None:
         d = L.ones(2).device
         return str(d), repr(d), d.type, d.index, d == L.device("cpu"), repr(L.device("cpu")), str(L.device("cpu"))
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -494,7 +478,7 @@ def test_requires_grad_and_is_leaf_flags() -> None:
         e = c.detach()
         return [(t.requires_grad, t.is_leaf) for t in (a, b, c, d, e)]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -511,7 +495,7 @@ def test_grad_set_get_and_delete() -> None:
         del x.grad
         return before, same, after_none, x.grad
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want == (None, True, None, None)
 
 
@@ -524,7 +508,7 @@ def test_error_grad_assignment(value: str) -> None:
         x = L.tensor([1.0, 2.0], requires_grad=True)
         x.grad = eval(value, {"L": L, "np": np})
 
-    _same_error(case)
+    same_error(case)
 
 
 def test_data_shares_storage_without_history() -> None:
@@ -534,7 +518,7 @@ def test_data_shares_storage_without_history() -> None:
         d.mul_(3.0)  # allowed: .data is outside autograd, and does not bump x's version
         return d.requires_grad, d.is_leaf, x.detach().clone(), x._version, x.requires_grad
 
-    got, want = _both(case)
+    got, want = both(case)
     _same_tensor(got[2], want[2])
     assert got[:2] == want[:2]
     assert got[3:] == want[3:]
@@ -546,7 +530,7 @@ def test_data_setter() -> None:
         x.data = L.tensor([5.0, 6.0, 7.0])
         return x.detach().clone(), x.requires_grad, tuple(x.shape)
 
-    got, want = _both(case)
+    got, want = both(case)
     _same_tensor(got[0], want[0])
     assert got[1:] == want[1:]
 
@@ -559,7 +543,7 @@ def test_detach_shares_storage_and_version_counter() -> None:
         d.add_(1.0)
         return d.requires_grad, d.is_leaf, d.grad_fn, y.detach().clone(), y._version, d._version
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got[:3] == want[:3]
     _same_tensor(got[3], want[3])
     assert got[4:] == want[4:]
@@ -572,7 +556,7 @@ def test_detach_in_place() -> None:
         r = y.detach_()
         return r is y, y.requires_grad, y.is_leaf, y.grad_fn, repr(y)
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -592,7 +576,7 @@ def test_version_counter() -> None:
         out.append(x._version)
         return out
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
@@ -603,13 +587,13 @@ def test_version_counter() -> None:
      ("L.tensor(1.5, requires_grad=True).item()", 1.5)],
 )
 def test_item(expr: str, value: Any) -> None:
-    got, want = _both(lambda L: eval(expr, {"L": L}))
+    got, want = both(lambda L: eval(expr, {"L": L}))
     assert got == want == value
     assert type(got) is type(want)
 
 
 def test_error_item_many_elements() -> None:
-    _same_error(lambda L: L.tensor([1.0, 2.0]).item())
+    same_error(lambda L: L.tensor([1.0, 2.0]).item())
 
 
 def test_tolist() -> None:
@@ -622,7 +606,7 @@ def test_tolist() -> None:
             L.zeros(0, 2).tolist(),
         )
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
     assert [type(v) for v in got[0][0]] == [type(v) for v in want[0][0]]
 
@@ -634,13 +618,13 @@ def test_numpy_shares_memory_and_dtype() -> None:
         a[0] = 9.0
         return a.dtype, t.clone(), L.tensor([1, 2], dtype=L.int32).numpy().dtype
 
-    (gd, gt, gi), (td, tt, ti) = _both(case)
+    (gd, gt, gi), (td, tt, ti) = both(case)
     assert gd == td and gi == ti
     _same_tensor(gt, tt)
 
 
 def test_error_numpy_requires_grad() -> None:
-    _same_error(lambda L: L.tensor([1.0, 2.0], requires_grad=True).numpy())
+    same_error(lambda L: L.tensor([1.0, 2.0], requires_grad=True).numpy())
 
 
 def test_numpy_force_and_detach() -> None:
@@ -648,7 +632,7 @@ def test_numpy_force_and_detach() -> None:
         t = L.tensor([1.0, 2.0], requires_grad=True)
         return t.numpy(force=True), t.detach().numpy()
 
-    (g1, g2), (t1, t2) = _both(case)
+    (g1, g2), (t1, t2) = both(case)
     np.testing.assert_array_equal(g1, t1)
     np.testing.assert_array_equal(g2, t2)
     assert g1.dtype == t1.dtype
@@ -662,14 +646,14 @@ def test_np_asarray_via_array_protocol() -> None:
         b = np.asarray(L.tensor([1, 2], dtype=L.int16), dtype=np.float64)
         return a, b, np.array(L.tensor(2.5))
 
-    got, want = _both(case)
+    got, want = both(case)
     for g, t in zip(got, want):
         assert g.dtype == t.dtype
         np.testing.assert_array_equal(g, t)
 
 
 def test_error_np_asarray_requires_grad() -> None:
-    _same_error(lambda L: np.asarray(L.tensor([1.0], requires_grad=True)))
+    same_error(lambda L: np.asarray(L.tensor([1.0], requires_grad=True)))
 
 
 def test_transpose_T_clone() -> None:
@@ -683,7 +667,7 @@ def test_transpose_T_clone() -> None:
             e.add_(1.0)
         return xt, repr(xt), c, repr(c), c.is_leaf, c.requires_grad, d, e
 
-    got, want = _both(case)
+    got, want = both(case)
     for g, t in zip(got, want):
         if isinstance(t, str) or isinstance(t, bool):
             assert g == t
@@ -699,7 +683,7 @@ def test_conversion_methods(method: str, src: str) -> None:
         r = getattr(t, method)()
         return r, r is t
 
-    (g, gs), (t, ts) = _both(case)
+    (g, gs), (t, ts) = both(case)
     _same_tensor(g, t)
     assert gs == ts
 
@@ -718,7 +702,7 @@ def test_to_dtype() -> None:
         i = x.to(device="cpu", dtype=L.int32)
         return a, repr(a), b is x, c, repr(c), d, e is x, f, repr(g), repr(h), repr(i)
 
-    got, want = _both(case)
+    got, want = both(case)
     for g, t in zip(got, want):
         if isinstance(t, (str, bool)):
             assert g == t
@@ -733,29 +717,29 @@ def test_len_and_iter() -> None:
         return len(x), len(L.zeros(0, 3)), [r.tolist() for r in rows], [str(r.shape) for r in rows], \
             [v.item() for v in L.tensor([7.0, 8.0])], [repr(v) for v in L.tensor([1.0, 2.0], requires_grad=True)]
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
 def test_error_len_0d() -> None:
-    _same_error(lambda L: len(L.tensor(1.0)))
+    same_error(lambda L: len(L.tensor(1.0)))
 
 
 def test_error_iter_0d() -> None:
-    _same_error(lambda L: iter(L.tensor(1.0)))
+    same_error(lambda L: iter(L.tensor(1.0)))
 
 
 def test_bool_of_tensors() -> None:
     def case(L: Any) -> Any:
         return bool(L.tensor(1.0)), bool(L.tensor([0])), bool(L.tensor([[True]])), bool(L.tensor(0.0))
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
 @pytest.mark.parametrize("src", ["L.tensor([1.0, 2.0])", "L.tensor([])", "L.zeros(2, 2)"])
 def test_error_bool_ambiguous(src: str) -> None:
-    _same_error(lambda L: bool(eval(src, {"L": L})))
+    same_error(lambda L: bool(eval(src, {"L": L})))
 
 
 def test_python_float_int_conversions() -> None:
@@ -765,7 +749,7 @@ def test_python_float_int_conversions() -> None:
             int(L.tensor([[4]])), [10, 20, 30][L.tensor(1)],
         )
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
     assert [type(v) for v in got] == [type(v) for v in want]
 
@@ -773,11 +757,11 @@ def test_python_float_int_conversions() -> None:
 @pytest.mark.parametrize("conv", ["float", "int"])
 def test_error_python_scalar_conversion_of_many(conv: str) -> None:
     fn = {"float": float, "int": int}[conv]
-    _same_error(lambda L: fn(L.tensor([1.0, 2.0])))
+    same_error(lambda L: fn(L.tensor([1.0, 2.0])))
 
 
 def test_error_index_with_float_tensor() -> None:
-    _same_error(lambda L: [1, 2, 3][L.tensor(1.0)])
+    same_error(lambda L: [1, 2, 3][L.tensor(1.0)])
 
 
 def test_format() -> None:
@@ -789,12 +773,12 @@ def test_format() -> None:
             f"{L.tensor(2.5, requires_grad=True):.1f}", f"{L.tensor([1.5], requires_grad=True)}",
         )
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
 def test_error_format_spec_on_1d() -> None:
-    _same_error(lambda L: format(L.tensor([1.0, 2.0]), ".3f"))
+    same_error(lambda L: format(L.tensor([1.0, 2.0]), ".3f"))
 
 
 # ---------------------------------------------------------------------- printing
@@ -827,7 +811,7 @@ REPR_CASES = [
 
 @pytest.mark.parametrize("expr", REPR_CASES)
 def test_repr_and_str_match_torch(expr: str) -> None:
-    got, want = _both(lambda L: eval(expr, {"L": L}))
+    got, want = both(lambda L: eval(expr, {"L": L}))
     assert repr(got) == repr(want)
     assert str(got) == str(want)
 
@@ -838,7 +822,7 @@ def test_repr_of_grad_and_detach() -> None:
         (x * x).sum().backward()
         return repr(x.grad), repr(x.detach()), repr((x * 2).detach()), repr(x.data)
 
-    got, want = _both(case)
+    got, want = both(case)
     assert got == want
 
 
