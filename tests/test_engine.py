@@ -1347,3 +1347,34 @@ def test_gradient_dtype_with_zero_dim_float64() -> None:
     assert str(gd) == str(td)
     _close(gx, tx)
     _close(gs, ts)
+
+
+def test_observers_see_each_step_in_order():
+    """engine.OBSERVERS (used by glassgrad.viz) sees every node with its upstream and passed gradients."""
+    from glassgrad.engine import engine
+    seen = []
+
+    class Recorder:
+        def on_start(self, roots, grads):
+            seen.append("start")
+
+        def on_node(self, node, upstream, passed):
+            seen.append((node.name(), float(upstream), [None if p is None else float(p) for p in passed]))
+
+        def on_accumulate(self, variable, grad):
+            seen.append(("acc", float(grad)))
+
+        def on_end(self):
+            seen.append("end")
+
+    rec = Recorder()
+    engine.OBSERVERS.append(rec)
+    try:
+        x = gg.tensor(2.0, requires_grad=True)
+        e = ((x * 2 + 3) ** 2 / 2) + 1
+        e.backward()
+    finally:
+        engine.OBSERVERS.remove(rec)
+    assert seen == ["start", ("AddBackward0", 1.0, [1.0, None]), ("DivBackward0", 1.0, [0.5, None]),
+                    ("PowBackward0", 0.5, [7.0]), ("AddBackward0", 7.0, [7.0, None]),
+                    ("MulBackward0", 7.0, [14.0, None]), ("acc", 14.0), "end"]

@@ -24,6 +24,12 @@ from .. import tensor as _tm
 from ..autograd.grad_mode import ANOMALY
 from .node import AccumulateGrad, Node
 
+#: Observers of every backward walk (``glassgrad.viz`` narrates and records with them).  Each is an
+#: object with ``on_start(roots, grads)``, ``on_node(node, upstream, passed)`` (``passed``: one
+#: validated gradient or None per edge in ``node.next_functions``), ``on_accumulate(variable, grad)``
+#: and ``on_end()``.  The walk looks at this list once per call, so an empty list costs nothing.
+OBSERVERS: list[Any] = []
+
 
 def _invalid_shape(node: Node, i: int, got: Any, expected: Any) -> RuntimeError:
     return RuntimeError(
@@ -94,6 +100,11 @@ def run_backward(
 
     # ---- 3. run
     tensor_mode = F.tensor_mode
+    observers = OBSERVERS[:]
+    if observers:
+        for ob in observers:
+            ob.on_start(roots, grads)
+    passed: list[Any] | None = None
     while heap:
         node = heappop(heap)[1]
         g = buffers.pop(node, None)
@@ -104,6 +115,8 @@ def run_backward(
         elif type(node) is AccumulateGrad:
             if capture is None or leaves:
                 _accumulate(node, g, create_graph)
+                for ob in observers:
+                    ob.on_accumulate(node.variable, g)
         else:
             if node._hooks is not None:
                 g = _pre_hooks(node, g, capture)
@@ -113,6 +126,8 @@ def run_backward(
                     out = _post_hooks(node, out, g)
                 if not retain_graph:
                     node.release()
+                if observers:
+                    passed = [None] * len(nxt)
         for i, e in enumerate(nxt):
             if e is None:
                 continue
@@ -123,6 +138,8 @@ def run_backward(
                     # central validation: un-broadcast and cast to the input's dtype
                     if tensor_mode or gi.shape != e[2] or gi.dtype != e[3]:
                         gi = _validate(node, i, gi, e, F)
+                    if passed is not None:
+                        passed[i] = gi
                     if capture is not None:
                         key = (m, e[1])
                         if key in capture:
@@ -137,6 +154,12 @@ def run_backward(
             deps[m] = c
             if c == 0:
                 heappush(heap, (-m._seq, m))
+        if passed is not None:
+            for ob in observers:
+                ob.on_node(node, g, passed)
+            passed = None
+    for ob in observers:
+        ob.on_end()
 
 
 def _needed_nodes(deps: dict[Node, int], inputs: Sequence[tuple[Node, int]]) -> set[Node]:
