@@ -1,5 +1,6 @@
-"""``glassgrad.utils``: ``checkpoint`` (recompute in backward to save memory)."""
+"""``glassgrad.utils``: ``checkpoint`` (recompute in backward to save memory) and ``data`` (datasets,
+samplers, DataLoader)."""
 
-from . import checkpoint
+from . import checkpoint, data
 
-__all__ = ["checkpoint"]
+__all__ = ["checkpoint", "data"]
