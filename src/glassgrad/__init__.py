@@ -80,6 +80,7 @@ from . import linalg, nn, optim, utils  # noqa: E402,F401
 
 autograd._attach_api()
 from . import func  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402
 from .ops import return_types  # noqa: E402,F401
 
 __version__ = "0.1.0"
