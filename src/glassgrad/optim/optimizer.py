@@ -1,42 +1,222 @@
-"""``Optimizer``: parameter groups, ``zero_grad`` and state, as ``torch.optim.Optimizer``."""
+"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad``, hooks and state dicts, as ``torch.optim``.
+
+The subclasses (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``) follow PyTorch's single-tensor
+(``foreach=False``) update formulas operation by operation, on the parameters' NumPy arrays: an update
+is not recorded by autograd, and each in-place change bumps the tensor's version counter as the
+matching in-place op (``add_``, ``mul_``, ``addcdiv_`` ...) does in PyTorch.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from itertools import chain
 from typing import Any
 
-from ..tensor import Tensor
+import numpy as np
+
+from .. import dtypes as D
+from ..autograd.grad_mode import enable_grad, set_grad_enabled
+from ..engine.node import RemovableHandle
+from ..tensor import Tensor, _typename
 
 
 class _RequiredParameter:
+    """Marks a hyper-parameter that every parameter group must give (``torch.optim.optimizer.required``)."""
+
     def __repr__(self) -> str:
         return "<required parameter>"
 
 
 required = _RequiredParameter()
 
+_global_optimizer_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+_global_optimizer_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs)`` to run before every optimizer's ``step``."""
+    handle = RemovableHandle(_global_optimizer_pre_hooks)
+    _global_optimizer_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs)`` to run after every optimizer's ``step``."""
+    handle = RemovableHandle(_global_optimizer_post_hooks)
+    _global_optimizer_post_hooks[handle.id] = hook
+    return handle
+
+
+def _torch_typename(x: object) -> str:
+    return f"torch.{x.dtype.tensor_type}" if isinstance(x, Tensor) else _typename(x)
+
+
+def _to_scalar(x: Any) -> Any:
+    """A hyper-parameter as a Python number (PyTorch accepts one-element tensors for lr and betas)."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _scalar_dtype() -> D.dtype:
+    """The dtype of ``state['step']``: float64 when that is the default dtype, else float32."""
+    return D.float64 if D.get_default_dtype() is D.float64 else D.float32
+
+
+def _step_tensor(value: float = 0.0) -> Tensor:
+    """A fresh 0-dim ``step`` counter, kept as a tensor as PyTorch keeps it."""
+    return Tensor._make(np.array(value, dtype=_scalar_dtype().np))
+
+
+def _zeros_like(p: Tensor) -> Tensor:
+    return Tensor._make(np.zeros_like(p._data))
+
+
+def _bump(*tensors: Tensor) -> None:
+    """Record an in-place change of each tensor (one version-counter increment each)."""
+    for t in tensors:
+        t._bump_version()
+
+
+# NOTE: ATen's vectorized CPU kernels for add(alpha=), addcmul and lerp use fused multiply-adds (one
+# rounding for a·b + c). NumPy has no FMA; for float32 the same result comes from computing in float64
+# and rounding once. For float64 the plain formula is used: it differs from torch's by an ulp at times.
+_WIDER = {np.dtype(np.float32): np.float64}
+
+
+def _fma(a: Any, b: Any, c: Any, dtype: np.dtype) -> np.ndarray:
+    """``a·b + c`` in ``dtype``, rounded once (as an FMA) where a wider type allows it."""
+    wide = _WIDER.get(dtype)
+    if wide is None:
+        return a * b + c
+    a, b, c = (np.asarray(v, dtype=dtype).astype(wide) for v in (a, b, c))
+    return (a * b + c).astype(dtype)
+
+
+def _add(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    """``x.add(y, alpha=alpha)``: ``x + alpha·y``."""
+    return _fma(alpha, y, x, x.dtype)
+
+
+def _addcmul_(x: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> None:
+    """``x.addcmul_(t1, t2, value=value)``: ``x += (value·t1)·t2``."""
+    x[...] = _fma(value * t1, t2, x, x.dtype)
+
+
+def _lerp_(m: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """``m.lerp_(end, weight)`` with ATen's formula (which of two forms depends on the weight's size)."""
+    diff = end - m
+    if abs(weight) < 0.5:
+        m[...] = _fma(weight, diff, m, m.dtype)
+    else:
+        one_minus = m.dtype.type(1) - m.dtype.type(weight)
+        m[...] = _fma(-diff, one_minus, end, m.dtype)
+
+
+def _use_grad(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``step`` with grad mode off, as PyTorch's ``_use_grad_for_differentiable`` does."""
+
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        with set_grad_enabled(False):
+            return step(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a subclass's ``step`` so the global and per-optimizer step hooks run around it."""
+
+    @functools.wraps(step)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
+        out = step(*args, **kwargs)
+        for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True  # type: ignore[attr-defined]
+    return wrapper
+
 
 class Optimizer:
-    """Base class: holds ``param_groups`` (dicts of params and hyper-parameters) and per-param ``state``."""
+    """Base class of all optimizers.
+
+    Holds ``param_groups`` (a list of dicts: ``"params"`` plus hyper-parameters, missing ones filled
+    from ``defaults``) and ``state`` (a ``defaultdict(dict)`` keyed by parameter). Subclasses implement
+    ``step``; the step hooks run around it.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "hooked", False):
+            cls.step = _with_step_hooks(step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
-        self.state: dict[Tensor, dict[str, Any]] = {}
-        self.param_groups: list[dict[str, Any]] = []
+        self._optimizer_step_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_step_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_state_dict_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_state_dict_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
-                + f"torch.{params.dtype.tensor_type}"
+                + _torch_typename(params)
             )
-        groups = list(params)
-        if len(groups) == 0:
+        if defaults.get("differentiable", False):
+            raise NotImplementedError(
+                "glassgrad optimizers update the parameters' arrays outside autograd: differentiable=True is "
+                "not supported"
+            )
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
-        if not isinstance(groups[0], dict):
-            groups = [{"params": groups}]
-        for g in groups:
-            self.add_param_group(g)
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
 
+    # ------------------------------------------------------------------ pickling and printing
+    def __getstate__(self) -> dict[str, Any]:
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+                     "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+                     "_optimizer_load_state_dict_post_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
+        self.defaults.setdefault("differentiable", False)
+
+    def __repr__(self) -> str:
+        format_string = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            format_string += "\n"
+            format_string += f"Parameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    format_string += f"    {key}: {group[key]}\n"
+        format_string += ")"
+        return format_string
+
+    # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters (with its own hyper-parameters; missing ones come from ``defaults``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             param_group["params"] = [params]
@@ -47,24 +227,57 @@ class Optimizer:
             )
         else:
             param_group["params"] = list(params)
-        for p in param_group["params"]:
-            if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
-            if not p.is_leaf:
+
+        tensors, names = [], []
+        for param in param_group["params"]:
+            if isinstance(param, tuple):  # (name, tensor) pairs from named_parameters()
+                names.append(param[0])
+                tensors.append(param[1])
+            else:
+                tensors.append(param)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            param_group["param_names"] = names
+
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _torch_typename(param))
+            if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
+
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             param_group.setdefault(name, default)
-        existing = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in existing for p in param_group["params"]):
+
+        params = param_group["params"]
+        if len(params) != len({id(p) for p in params}):
+            import warnings
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this will cause an "
+                "error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
+
+        seen: set[int] = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {which} to the optimizer"
+                )
+        if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient (to None by default)."""
-        for g in self.param_groups:
-            for p in g["params"]:
+        """Reset every parameter's gradient: to ``None`` by default, else fill it with zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
                 if p.grad is not None:
                     if set_to_none:
                         p.grad = None
@@ -75,43 +288,134 @@ class Optimizer:
                             p.grad.requires_grad_(False)
                         p.grad.zero_()
 
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step (subclasses implement it); ``closure`` re-evaluates the loss."""
+        raise NotImplementedError
+
+    def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
+        """Call ``closure`` (if any) with grad mode on, as every PyTorch ``step`` does first."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ hooks
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Register ``hook(optimizer, args, kwargs)`` to run before ``step``; it may return new (args, kwargs)."""
+        handle = RemovableHandle(self._optimizer_step_pre_hooks)
+        self._optimizer_step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Register ``hook(optimizer, args, kwargs)`` to run after ``step``."""
+        handle = RemovableHandle(self._optimizer_step_post_hooks)
+        self._optimizer_step_post_hooks[handle.id] = hook
+        return handle
+
+    def _register(self, hooks: OrderedDict[int, Callable[..., Any]], hook: Callable[..., Any],
+                  prepend: bool) -> RemovableHandle:
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Register ``hook(optimizer)`` to run before ``state_dict``."""
+        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict)`` to run after ``state_dict``; it may return a new dict."""
+        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict)`` to run before ``load_state_dict``; it may return a new dict."""
+        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Register ``hook(optimizer)`` to run after ``load_state_dict``."""
+        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+    # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict[str, Any]:
-        index: dict[int, int] = {}
-        groups = []
-        for g in self.param_groups:
-            packed = {k: v for k, v in g.items() if k != "params"}
-            ids = []
-            for p in g["params"]:
-                index.setdefault(id(p), len(index))
-                ids.append(index[id(p)])
-            packed["params"] = ids
-            groups.append(packed)
-        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        """``{"state": {index: per-param state}, "param_groups": [group with "params" as indices]}``.
+
+        Parameters are numbered in the order of the groups; the state tensors are not copied.
+        """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
+        mapping: dict[int, int] = {}
+        start = 0
+
+        def pack_group(group: dict[str, Any]) -> dict[str, Any]:
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            mapping.update({id(p): i for i, p in enumerate(group["params"], start) if id(p) not in mapping})
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        param_groups = [pack_group(g) for g in self.param_groups]
+        packed_state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        state_dict = {"state": packed_state, "param_groups": param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
+        """Load a ``state_dict()``: parameters are matched by position; state tensors take each param's dtype."""
+        state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        groups = self.param_groups
+        saved_groups = deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        params = [p for g in self.param_groups for p in g["params"]]
-        for g, saved in zip(self.param_groups, groups):
-            if len(g["params"]) != len(saved["params"]):
-                raise ValueError(
-                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
-                )
-            for k, v in saved.items():
-                if k != "params":
-                    g[k] = v
-        self.state = {params[int(i)]: dict(s) for i, s in state_dict["state"].items()}
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in groups)))
 
-    def __repr__(self) -> str:
-        s = self.__class__.__name__ + " ("
-        for i, g in enumerate(self.param_groups):
-            s += "\n" + f"Parameter Group {i}"
-            for k in sorted(g):
-                if k != "params":
-                    s += "\n" + f"    {k}: {g[k]}"
-        return s + "\n)"
+        def cast(param: Tensor, value: Any, key: Any = None) -> Any:
+            if isinstance(value, Tensor):
+                # NOTE: like Tensor.to, a tensor that already has the param's dtype is kept, not copied
+                if key == "step" or not param.is_floating_point() or value.dtype is param.dtype:
+                    return value
+                return Tensor._make(value._data.astype(param.dtype.np))
+            if isinstance(value, dict):
+                return {k: cast(param, v, k) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(cast(param, v) for v in value)
+            return value
 
-    def step(self, closure: Any = None) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                state[id_map[k]] = cast(id_map[k], v)
+            else:
+                state[k] = v
+
+        def update_group(group: dict[str, Any], new_group: dict[str, Any]) -> dict[str, Any]:
+            new_group["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new_group:
+                new_group["param_names"] = group["param_names"]
+            return new_group
+
+        param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
+        self.__setstate__({"state": state, "param_groups": param_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
+
+    def _steps_to_tensors(self) -> None:
+        """Turn Python-number ``step`` entries (old checkpoints) into tensors, as PyTorch's ``__setstate__``."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p_state = self.state.get(p, {})
+                if len(p_state) != 0 and "step" in p_state and not isinstance(p_state["step"], Tensor):
+                    p_state["step"] = _step_tensor(float(p_state["step"]))

@@ -2,67 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, required
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _add, _bump, _to_scalar, _use_grad
 
 
 class SGD(Optimizer):
-    """``p -= lr * d_p``, where ``d_p`` is the gradient with weight decay, momentum and nesterov applied:
+    """Stochastic gradient descent (optionally with momentum), as ``torch.optim.SGD``.
 
-    d_p = g + wd·p;  buf = μ·buf + (1 − dampening)·d_p  (buf = d_p at the first step);
-    d_p = d_p + μ·buf if nesterov else buf;  p -= lr·d_p  (p += lr·d_p when maximize).
+    Per parameter, with g its gradient (negated when ``maximize``):
+
+        g = g + wd·p;  buf = g at the first step, then buf = μ·buf + (1 − dampening)·g;
+        g = g + μ·buf if nesterov else buf;  p = p − lr·g.
+
+    >>> import glassgrad as torch
+    >>> p = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = torch.optim.SGD([p], lr=0.1)
+    >>> (p * p).sum().backward()
+    >>> opt.step()
+    >>> p
+    tensor([0.8000, 1.6000], requires_grad=True)
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+    def __init__(self, params: Iterable[Any], lr: float | Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
-                 foreach: Any = None, differentiable: bool = False, fused: Any = None) -> None:
-        if lr is not required and lr < 0.0:
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+                    "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
+                    "differentiable": differentiable, "fused": fused}
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
-                        fused=fused)
         super().__init__(params, defaults)
 
-    @no_grad()
-    def step(self, closure: Any = None) -> Any:
-        """One update of every parameter that has a gradient."""
-        loss = None
-        if closure is not None:
-            from ..autograd.grad_mode import enable_grad
-            with enable_grad():
-                loss = closure()
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
         for group in self.param_groups:
-            lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
+
+    @_use_grad
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            mom, damp, wd = group["momentum"], group["dampening"], _to_scalar(group["weight_decay"])
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d_p = p.grad._data
-                if maximize:
-                    d_p = -d_p
+                g = p.grad._data if not group["maximize"] else -p.grad._data
                 if wd != 0:
-                    d_p = d_p + wd * p._data
+                    g = _add(g, p._data, wd)
                 if mom != 0:
-                    state = self.state.setdefault(p, {})
+                    state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = p.grad.detach().clone()
-                        buf._data[...] = d_p
+                        buf = Tensor._make(np.array(g))  # a copy, and 0-dim arrays stay arrays
                         state["momentum_buffer"] = buf
                     else:
                         b = buf._data
                         b *= mom
-                        b += (1 - damp) * d_p
-                    d_p = d_p + mom * buf._data if nesterov else buf._data
-                p._data -= lr * d_p
-                p._bump_version()
+                        b[...] = _add(b, g, 1 - damp)
+                        _bump(buf, buf)  # mul_ then add_
+                    g = _add(g, buf._data, mom) if group["nesterov"] else buf._data
+                p._data[...] = _add(p._data, g, -lr)
+                _bump(p)
         return loss
