@@ -5,3 +5,21 @@ from .modules import Identity, Linear, Module
 from .parameter import Buffer, Parameter
 
 __all__ = ["Module", "Linear", "Identity", "Parameter", "Buffer", "functional", "init"]
+
+from . import utils
+from .modules import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    MultiheadAttention,
+    NLLLoss,
+    SmoothL1Loss,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["utils", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
+            "BCEWithLogitsLoss", "KLDivLoss", "MultiheadAttention", "TransformerEncoderLayer"]
