@@ -26,8 +26,8 @@ _WHERE = {
     "to_dot": "dot", "to_svg": "dot", "to_png": "dot",
     "to_html": "html",
     "record": "trace", "trace_backward": "trace", "Trace": "trace", "Step": "trace",
-    "explain": "narrate", "narrate": "narrate",
-    "check": "check", "CheckReport": "check",
+    "explain": "narration", "narrate": "narration",
+    "check": "checking", "CheckReport": "checking", "NodeCheck": "checking", "capture": "checking",
     "why_no_grad": "why",
 }
 
