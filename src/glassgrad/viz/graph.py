@@ -68,6 +68,8 @@ class VNode:
     #: the group (``Graph.group``) this node belongs to, if any
     group: str | None = None
     requires_grad: bool = True
+    #: ``(input name, derivative rule)`` for each input that receives a gradient
+    local: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -122,6 +124,40 @@ class Graph:
         for v in self.nodes.values():
             counts[v.op] = counts.get(v.op, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def visible(self, max_nodes: int) -> tuple[list[str], list[str]]:
+        """The ids to draw when at most ``max_nodes`` fit, and the ids left out.
+
+        The nodes kept are those nearest the output (breadth first from it), so a huge graph is
+        shown by its last steps plus a summary of the rest, never as a flood.
+        """
+        if len(self.nodes) <= max_nodes:
+            return list(self.nodes), []
+        keep: set[str] = set()
+        queue = [self.root]
+        i = 0
+        while i < len(queue) and len(keep) < max_nodes:
+            nid = queue[i]
+            i += 1
+            if nid in keep:
+                continue
+            keep.add(nid)
+            queue.extend(self.nodes[nid].inputs)
+        return [n for n in self.nodes if n in keep], [n for n in self.nodes if n not in keep]
+
+    def summarize(self, ids: list[str]) -> str:
+        """``"640 nodes: 320 × TanhBackward0, 320 × AddBackward0"`` for the nodes ``ids``."""
+        counts: dict[str, int] = {}
+        for nid in ids:
+            op = self.nodes[nid].op
+            counts[op] = counts.get(op, 0) + 1
+        parts = [f"{k} × {op}" for op, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        shown = ", ".join(parts[:6]) + (f", … ({len(parts) - 6} more kinds)" if len(parts) > 6 else "")
+        return f"{len(ids)} node{'s' if len(ids) != 1 else ''}: {shown}"
+
+    def consumers(self, nid: str) -> list[str]:
+        """The ids of the nodes that use ``nid``'s output."""
+        return [d for s, d, _ in self.edges if s == nid]
 
     # ------------------------------------------------------------------ groups
     def group(self, name: str, output: Tensor | str, inputs: tuple[Tensor | str, ...] | list[Any] = ()) -> list[str]:
@@ -212,7 +248,7 @@ def dtype_name(np_dtype: Any) -> str:
 
 
 def fmt_value(a: Any, max_items: int = 6) -> str:
-    """A short text for an array: ``14.``, ``[1., 2., 3.]`` or ``shape [64, 32], mean 0.013``."""
+    """A short text for an array: ``14.``, ``[1., 2., 3.]`` or ``mean 0.013, range [-1.2, 0.9]``."""
     if a is None:
         return "?"
     a = np.asarray(a)
@@ -223,8 +259,7 @@ def fmt_value(a: Any, max_items: int = 6) -> str:
                                formatter=_FORMATTER if a.dtype.kind == "f" else None)
     if a.size and a.dtype.kind in "fiub":
         with np.errstate(all="ignore"):
-            return f"shape {list(a.shape)}, mean {_num(float(a.mean()))}, min {_num(float(a.min()))}, " \
-                   f"max {_num(float(a.max()))}"
+            return f"mean {_num(float(a.mean()))}, range [{_num(float(a.min()))}, {_num(float(a.max()))}]"
     return f"shape {list(a.shape)}"
 
 
@@ -560,8 +595,8 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
                         grad = s.passed[i] if grad is None else grad + s.passed[i]
             edges.append((ids[id(m)], nid, grad))
 
-        if None in in_labels and type(n).__name__ in ("AddBackward0", "SubBackward0"):
-            in_labels = _infer_addend(n, in_labels, [held.get(id(e[0])) if e is not None else None for e in n._next],
+        if None in in_labels and type(n).__name__ in _INVERTIBLE:
+            in_labels = _infer_constant(n, in_labels, [held.get(id(e[0])) if e is not None else None for e in n._next],
                                       held.get(id(n)) if n is not root_fn else tensor, values)
         forward, ders = _formulas(n, label, in_labels)
         is_leaf = isinstance(n, AccumulateGrad)
@@ -621,6 +656,11 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
             saved_desc[s] = _scalar_text(v)
         vn = VNode(nid, kind, label, n, "leaf" if is_leaf else n.name(), forward, ders, shape, dtype, value, grad,
                    saved_desc, in_ids, _created_at(n), tuple(type(n).derivatives), in_shapes, in_dtypes, upstream)
+        if is_leaf:
+            vn.local = [(label, ders[0])] if ders else []
+        else:
+            vn.local = [(in_labels[i] or f"input {i}", ders[i]) for i, e in enumerate(n._next)
+                        if e is not None and i < len(ders)]
         nodes[nid] = vn
     # fill in output shapes of ops from the edges that consume them
     for n in topo:
@@ -651,21 +691,34 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
     return Graph(nodes, ids[id(root_fn)], edges, order, notes, source)
 
 
-def _infer_addend(node: Node, in_labels: list[str | None], inputs: list[Tensor | None], out: Tensor | None,
-                  values: dict[int, np.ndarray]) -> list[str | None]:
-    """The number added in ``b = a + 3``: PyTorch's AddBackward0 keeps no trace of the 3, but when the
-    output's and the tensor input's values are both known, ``(b - a) / alpha`` is that number (shown
-    only when it is one number for every element)."""
+#: ops whose lost number can be solved for from the output and the tensor input: out -> number
+_INVERTIBLE = {
+    "AddBackward0": lambda out, a, alpha: (out - a) / alpha,
+    "SubBackward0": lambda out, a, alpha: (a - out) / alpha,
+    "MulBackward0": lambda out, a, alpha: out / a,
+    "DivBackward0": lambda out, a, alpha: a / out,
+}
+
+
+def _infer_constant(node: Node, in_labels: list[str | None], inputs: list[Tensor | None], out: Tensor | None,
+                    values: dict[int, np.ndarray]) -> list[str | None]:
+    """The number in ``b = a + 3`` when the graph no longer says it.
+
+    PyTorch's AddBackward0 keeps no trace of the 3 (and a freed MulBackward0 forgets its 2), but when
+    the output's and the tensor input's values are both known, the number follows: ``(b - a) / alpha``
+    for add.  It is shown only when it comes out as one number for every element.
+    """
     if out is None or len(node._next) != 2 or node._next[0] is None or node._next[1] is not None:
         return in_labels
     e = node._next[0]
-    a = inputs[0]._data if inputs[0] is not None else values.get(id(e[0]))
+    src = e[0]
+    a = (inputs[0]._data if inputs[0] is not None else
+         src.variable._data if isinstance(src, AccumulateGrad) else values.get(id(src)))
     if a is None or e[1] != 0:
         return in_labels
-    alpha = getattr(node, "alpha", 1)
     with np.errstate(all="ignore"):
-        diff = np.asarray(out._data, dtype=np.float64) - np.asarray(a, dtype=np.float64)
-        c = (diff if type(node).__name__ == "AddBackward0" else -diff) / alpha
+        c = _INVERTIBLE[type(node).__name__](np.asarray(out._data, dtype=np.float64),
+                                             np.asarray(a, dtype=np.float64), getattr(node, "alpha", 1))
     flat = np.ravel(c)
     if flat.size == 0 or not np.all(np.isfinite(flat)) or not np.allclose(flat, flat[0], rtol=1e-6, atol=1e-6):
         return in_labels
