@@ -218,6 +218,16 @@ def test_torch_file_is_refused_by_name(tmp_path: Any) -> None:
         gg.load(path)
 
 
+def test_text_mode_file_and_unsupported_options_are_refused(tmp_path: Any) -> None:
+    path = tmp_path / "t.gg"
+    gg.save([gg.ones(1)], path)
+    with open(path) as text, pytest.raises(RuntimeError, match="opened in text mode"):
+        gg.load(text)
+    for kw in ({"map_location": "meta"}, {"mmap": True}, {"pickle_module": object()}):
+        with pytest.raises(RuntimeError, match="not supported"):
+            gg.load(path, **kw)
+
+
 def test_missing_file_error_matches_torch(tmp_path: Any) -> None:
     same_error(lambda L: L.load(tmp_path / "missing.pt"))
 

@@ -12,8 +12,7 @@ else (a whole ``nn.Module``, a NumPy scalar, an arbitrary class) is refused by `
 Not preserved, unlike ``torch.save``: shared storage between different tensors (views are saved
 as separate copies; the *same* tensor object saved twice loads as one object), gradients and
 hooks; subclasses of the containers (named tuples, ``defaultdict``...) are refused like any other
-type.  The files cannot be read
-by ``torch.load`` nor ``torch.save``'s files by ``glassgrad.load`` (it says so).
+type.  ``torch.load`` cannot read these files, nor ``glassgrad.load`` ``torch.save``'s (it says so).
 
 The file layout (version 1), all integers little-endian::
 
@@ -21,13 +20,13 @@ The file layout (version 1), all integers little-endian::
     16  uint32    format version
     20  uint64    M = length of the manifest
     28  uint32    CRC-32 of the manifest
-    32  M bytes   manifest: UTF-8 JSON {"version", "tensors", "object", "data_bytes"}
+    32  M bytes   manifest: UTF-8 JSON {"version", "tensors", "object", "data_bytes", "data_crc32"}
     32+M          data: each tensor's bytes (C order, little-endian) at its offset, 64-byte aligned
 
 The manifest's ``data_bytes`` and ``data_crc32`` give the data section's length and CRC-32; each
 entry of ``tensors`` gives ``dtype``, ``shape``, ``offset``, ``nbytes``, ``requires_grad`` and
-``parameter``; ``object`` is the saved object with every value that JSON
-cannot hold as itself written as a one-key tag (``{"tensor": i}``, ``{"tuple": [...]}``,
+``parameter``; ``object`` is the saved object with every value that JSON cannot hold as itself
+written as a one-key tag (``{"tensor": i}``, ``{"tuple": [...]}``,
 ``{"dict": [[key, value], ...]}``...).  ``load`` checks the signature, the version, both kinds of
 checksum and every field, and reports any damage as a ``RuntimeError`` naming the file.
 
@@ -43,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import io
 import json
 import math
 import os
@@ -77,9 +77,7 @@ class _Encoder:
         self._active: set[int] = set()  # containers being encoded, to refuse cycles
 
     def encode(self, obj: Any) -> Any:
-        if obj is None or isinstance(obj, (bool, str)):
-            return obj
-        if type(obj) is int:
+        if obj is None or type(obj) in (bool, int, str):
             return obj
         if type(obj) is float:
             return obj if math.isfinite(obj) else {"float": repr(obj)}
@@ -293,7 +291,10 @@ class _Decoder:
             return out if isinstance(out, Tensor) else t
         if isinstance(loc, dict):
             loc = loc.get("cpu", "cpu")
-        if loc is not None and device(loc).type != "cpu":
+        kind = None if loc is None else device(loc).type
+        if kind not in (None, "cpu", "cuda"):
+            raise RuntimeError(f"glassgrad.load: map_location={loc!r} is not supported; glassgrad tensors live on the cpu")
+        if kind == "cuda":
             raise RuntimeError(
                 "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. If you are "
                 "running on a CPU-only machine, please use torch.load with map_location=torch.device('cpu') to map "
@@ -333,6 +334,7 @@ def load(f: _FileLike, map_location: Any = None, pickle_module: Any = None, *, w
 
 def _load(stream: IO[bytes], name: str, map_location: Any) -> Any:
     try:
+        _check(not isinstance(stream, io.TextIOBase), "it was opened in text mode (open it with 'rb')")
         head = stream.read(_HEADER.size) or b""
         _check(bool(head), "it is empty")
         if not MAGIC.startswith(head[:len(MAGIC)]):
