@@ -3,6 +3,8 @@ an attention block and a graph of a few hundred nodes."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -176,3 +178,104 @@ def _big_chain_grad():
         h = torch.tanh(h * 1.01 + 0.1)
     h.sum().backward()
     return w.grad.numpy()
+
+
+# ---------------------------------------------------------------------- text
+def test_text_drawing_of_the_chapter_graph():
+    x, a, b, c, d, e = chapter()
+    text = viz.build_graph(e).text()
+    lines = text.splitlines()
+    assert lines[0].startswith("graph of e: 6 nodes (1 leaf)")
+    assert lines[1].startswith("e = d + 1") and "AddBackward0" in lines[1] and "value 25.5" in lines[1]
+    row_c = next(ln for ln in lines if "c = b ** 2" in ln)
+    assert "PowBackward0" in row_c and "value 49." in row_c and "grad 0.5" in row_c and "◀ 0.5" in row_c
+    row_x = next(ln for ln in lines if "x (leaf)" in ln)
+    assert ".grad 14." in row_x and "◀ 14." in row_x
+    # inputs are drawn beneath (indented under) the node that uses them
+    assert [ln.index("=") if "=" in ln else ln.index("x (leaf)") for ln in lines[1:]] == sorted(
+        ln.index("=") if "=" in ln else ln.index("x (leaf)") for ln in lines[1:])
+
+
+def test_draw_prints_and_shared_nodes_are_drawn_once(capsys):
+    x = glassgrad.tensor(3.0, requires_grad=True)
+    y = x * x + x
+    viz.draw(y)
+    out = capsys.readouterr().out
+    assert "x (see above)" in out and out.count("x (leaf)") == 1
+    assert ".grad 7." in out  # dy/dx = 2x + 1
+
+
+def test_text_of_a_big_graph_is_summarised():
+    w, loss = big_chain()
+    text = viz.build_graph(loss).text(max_nodes=40)
+    lines = text.splitlines()
+    assert len(lines) < 45
+    assert "… and 922 nodes:" in lines[-1] and "TanhBackward0" in lines[-1]
+    assert max(len(ln) for ln in lines) < 200  # indentation stops growing on a long chain
+
+
+# ---------------------------------------------------------------------- dot
+def test_dot_text_kinds_look_different():
+    w = glassgrad.tensor([1.0, 2.0], requires_grad=True)
+    data = glassgrad.tensor([3.0, 4.0])
+    y = (w * data).sum()
+    dot = viz.to_dot(y)
+    assert dot.startswith("digraph glassgrad {") and dot.rstrip().endswith("}")
+    line = {v: next(ln for ln in dot.splitlines() if f"<B>{v}</B>" in ln) for v in ("w", "data", "SumBackward0")}
+    assert "shape=ellipse" in line["w"] and "#cfe5ff" in line["w"]
+    assert "dashed" in line["data"] and "(no grad)" in line["data"]
+    assert "shape=doubleoctagon" in line["SumBackward0"] and "#c9f2c0" in line["SumBackward0"]
+    mul = next(ln for ln in dot.splitlines() if "MulBackward0" in ln)
+    assert "shape=box" in mul and "t0 = w * data" in mul
+    assert ".grad [3., 4.]" in line["w"]
+
+
+def test_dot_of_the_chapter_graph_has_formulas_values_and_edge_gradients():
+    x, a, b, c, d, e = chapter()
+    dot = viz.build_graph(e).dot()
+    assert "c = b ** 2" in dot and "value 49." in dot
+    ids = {v.label: v.id for v in viz.build_graph(e).nodes.values()}
+    assert f'{ids["b"]} -> {ids["c"]} [label="◀ 7."];' in dot
+    assert f'{ids["x"]} -> {ids["a"]} [label="◀ 14."];' in dot
+
+
+def test_dot_groups_and_big_graph_summary():
+    Q, K, V, scores, weights, out, loss = attention()
+    g = viz.build_graph(loss)
+    g.group("attention", out, (Q, K, V))
+    dot = g.dot()
+    assert 'subgraph cluster_0 {' in dot and 'label="attention"' in dot
+    cluster = dot[dot.index("subgraph cluster_0"):dot.index("  }", dot.index("subgraph cluster_0"))]
+    assert "SoftmaxBackward0" in cluster and "<B>Q</B>" not in cluster
+    w, big = big_chain()
+    dot = viz.to_dot(big, max_nodes=50)
+    assert dot.count("[label=<") == 50 and "more [label=" in dot and "912 nodes" in dot
+
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot is not installed (apt-get install graphviz)")
+
+
+@needs_dot
+def test_svg_and_png_rendering(tmp_path):
+    x, a, b, c, d, e = chapter()
+    svg = viz.to_svg(e, str(tmp_path / "g.svg"))
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "c = b ** 2" in svg and "PowBackward0" in svg and ".grad 14." in svg
+    assert (tmp_path / "g.svg").read_text() == svg
+    png = viz.to_png(e, str(tmp_path / "g.png"))
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    g = viz.build_graph(e)
+    assert "<svg" in g._repr_svg_()
+
+
+def test_missing_dot_says_how_to_install(monkeypatch):
+    from glassgrad.viz import dot as dotmod
+    monkeypatch.setattr(dotmod.shutil, "which", lambda name: None)
+    x, a, b, c, d, e = chapter()
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        viz.to_svg(e)
+    g = viz.build_graph(e)
+    assert g._repr_svg_() is None          # Jupyter falls back to the HTML view
+    assert "gg-root" in g._repr_html_()
+    assert "digraph" in viz.to_dot(e)      # DOT text needs nothing
