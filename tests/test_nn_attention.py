@@ -127,6 +127,29 @@ def test_mha_eval_turns_dropout_off() -> None:
     close(gw, tw)
 
 
+def test_mha_grad_fn_names() -> None:
+    for kw, call in [(dict(batch_first=True), dict()), (dict(), dict(average_attn_weights=False)), (dict(), dict())]:
+        gm, tm = twin(mha, E, H, **kw)
+        gx, tx = pair(arr(N, L, E))
+        for x in [(gx, tx), (gx[0], tx[0])]:
+            go, gw = gm(x[0], x[0], x[0], **call)
+            to, tw = tm(x[1], x[1], x[1], **call)
+            assert go.grad_fn.name() == to.grad_fn.name()
+            assert gw.grad_fn.name() == tw.grad_fn.name()
+
+
+def test_mha_dropout_in_training_drops_attention_weights() -> None:
+    gm = gg.nn.MultiheadAttention(E, H, dropout=0.5, dtype=gg.float64)
+    x = gg.tensor(arr(L, N, E))
+    gm.eval()
+    _, w_eval = gm(x, x, x, average_attn_weights=False)
+    gm.train()
+    _, w_train = gm(x, x, x, average_attn_weights=False)
+    kept = to_np(w_train) != 0
+    assert 0 < kept.mean() < 1
+    np.testing.assert_allclose(to_np(w_train)[kept], 2 * to_np(w_eval)[kept])  # survivors scaled by 1/(1-p)
+
+
 def test_mha_unbatched() -> None:
     gm, tm = twin(mha, E, H)
     gq, tq = pair(arr(L, E))

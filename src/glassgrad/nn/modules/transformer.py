@@ -207,8 +207,7 @@ def multi_head_attention_forward(
 
     # ---- add_zero_attn: one more source position whose key and value are zeros
     if add_zero_attn:
-        zeros = creation.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)
-        k = cat([k, zeros], dim=1)
+        k = cat([k, creation.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)], dim=1)
         v = cat([v, creation.zeros(bsz * num_heads, 1, head_dim, dtype=v.dtype)], dim=1)
         attn_mask = None if attn_mask is None else F.pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else F.pad(key_padding_mask, (0, 1))
