@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +28,9 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_forward_hooks_with_kwargs"] = set()
+        d["_forward_hooks_always_called"] = set()
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -36,38 +39,46 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._remove_from(name)
-            params[name] = value
+            self._remove_from(name, keep="_parameters")
+            self.register_parameter(name, value)
         elif params is not None and name in params:
-            if value is not None and not isinstance(value, Tensor):
+            if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' (torch.nn.Parameter or None expected)"
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' (torch.nn.Parameter or None expected)"
                 )
             params[name] = value
         elif isinstance(value, Module):
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._remove_from(name)
+            self._remove_from(name, keep="_modules")
             d["_modules"][name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' (torch.nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as child module '{name}' (torch.nn.Module or None expected)"
+                )
             d["_modules"][name] = value
-        elif isinstance(value, Buffer):
-            self.register_buffer(name, value, persistent=value.persistent)
-        elif d.get("_buffers") is not None and name in d["_buffers"]:
+        elif isinstance(value, Buffer) or (d.get("_buffers") is not None and name in d["_buffers"]):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (torch.Tensor or None expected)")
-            d["_buffers"][name] = value
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    "(torch.nn.Buffer, torch.Tensor or None expected)"
+                )
+            persistent = value.persistent if isinstance(value, Buffer) else name not in self._non_persistent_buffers_set
+            self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
 
-    def _remove_from(self, name: str) -> None:
+    def _remove_from(self, name: str, keep: str = "") -> None:
+        """Drop ``name`` from the instance dict and from every registry but ``keep`` (so that re-assigning a
+        parameter or a module keeps its place in the order, as in PyTorch)."""
         d = self.__dict__
         d.pop(name, None)
         for k in ("_parameters", "_buffers", "_modules"):
-            if k in d and name in d[k]:
+            if k != keep and k in d and name in d[k]:
                 del d[k][name]
+        if keep != "_buffers":
+            d.get("_non_persistent_buffers_set", set()).discard(name)
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
@@ -84,20 +95,40 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_parameter(self, name: str, param: Parameter | None) -> None:
+    def _check_new_name(self, kind: str, name: Any, own: dict[str, Any]) -> None:
+        """PyTorch's checks on a parameter or buffer name (type, dots, empty, clash with an attribute)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
         if "." in name:
-            raise KeyError('parameter name can\'t contain "."')
+            raise KeyError(f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in own:
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add ``param`` (a Parameter or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' (torch.nn.Parameter or None required)"
+                f"cannot assign '{_typename(param)}' object to parameter '{name}' (torch.nn.Parameter or None required)"
             )
-        self._remove_from(name)
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created explicitly. "
+                f"To express '{name}' as a function of another Tensor, compute the value in the forward() method."
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        if "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        self._remove_from(name)
+        """Add a buffer (saved in ``state_dict`` when ``persistent``) under ``name``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_new_name("buffer", name, self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)")
         if isinstance(tensor, Buffer):
             tensor = Tensor._make(tensor._data, tensor._rg)
         self._buffers[name] = tensor
@@ -107,21 +138,57 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        self._remove_from(name)
+        """Add a child module (or None) under ``name``."""
+        if not isinstance(module, Module) and module is not None:
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {_typename(name)}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias of :meth:`add_module`."""
+        self.add_module(name, module)
 
     def get_submodule(self, target: str) -> Module:
-        m = self
-        if target:
-            for part in target.split("."):
-                m = getattr(m, part)
-        return m
+        """The submodule at a dotted path (``""`` is this module)."""
+        mod = self
+        if target == "":
+            return mod
+        for item in target.split("."):
+            if not hasattr(mod, item):
+                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + item + "` is not an nn.Module")
+        return mod
 
     def get_parameter(self, target: str) -> Parameter:
-        mod, _, name = target.rpartition(".")
-        return getattr(self.get_submodule(mod), name)
+        """The parameter at a dotted path."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        param = getattr(mod, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError("`" + name + "` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        buffer = getattr(mod, name)
+        if name not in mod._buffers:
+            raise AttributeError("`" + name + "` is not a buffer")
+        return buffer
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set[int] | None = None, prefix: str = "",
@@ -216,39 +283,62 @@ class Module:
         fn(self)
         return self
 
-    def _apply_tensors(self, fn: Callable[[Tensor], Tensor]) -> Module:
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace each parameter's data, gradient and each buffer by ``fn`` of it.
+
+        As in PyTorch, the Parameter objects stay the same (their data is swapped), so an
+        optimizer built before ``model.double()`` still holds the model's parameters.
+        """
         from ...autograd.grad_mode import no_grad
-        for m in self.modules():
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
+        for p in self._parameters.values():
+            if p is None:
+                continue
             with no_grad():
-                for k, p in m._parameters.items():
-                    if p is not None:
-                        new = fn(p)
-                        if new is not p:
-                            np_ = Parameter(new, p.requires_grad)
-                            m._parameters[k] = np_
-            for k, b in m._buffers.items():
-                if b is not None:
-                    m._buffers[k] = fn(b)
+                p.data = fn(p)
+                if p.grad is not None:
+                    p.grad.data = fn(p.grad)
+        for k, b in self._buffers.items():
+            if b is not None:
+                self._buffers[k] = fn(b)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Cast floating-point parameters and buffers to a dtype (device ``cpu`` accepted)."""
+        """Cast floating-point parameters and buffers to a dtype (a dtype, a tensor's dtype; device ``cpu``)."""
         from ...dtypes import dtype as _dt
-        dtype = kwargs.get("dtype")
+        device, dtype = kwargs.get("device"), kwargs.get("dtype")
+        if "tensor" in kwargs:
+            dtype = kwargs["tensor"].dtype
         for a in args:
             if isinstance(a, _dt):
                 dtype = a
-        if dtype is None:
-            return self
-        return self._apply_tensors(lambda t: t.to(dtype) if t.is_floating_point() else t)
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            else:
+                device = a
+        if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+            raise TypeError(
+                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}"
+            )
+
+        def convert(t: Tensor) -> Tensor:
+            floating = t.is_floating_point() or t.is_complex()
+            if device is not None:
+                t = t.to(device)
+            return t.to(dtype) if dtype is not None and floating else t
+        return self._apply(convert)
 
     def float(self) -> Module:
+        """Cast floating-point parameters and buffers to float32."""
         from ... import dtypes
-        return self.to(dtypes.float32)
+        return self._apply(lambda t: t.to(dtypes.float32) if t.is_floating_point() else t)
 
     def double(self) -> Module:
+        """Cast floating-point parameters and buffers to float64."""
         from ... import dtypes
-        return self.to(dtypes.float64)
+        return self._apply(lambda t: t.to(dtypes.float64) if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
         return self
@@ -306,9 +396,7 @@ class Module:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
             )
-        from collections import namedtuple
-        Incompat = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-        return Incompat(missing, unexpected)
+        return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -317,25 +405,69 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            r = hook(self, args, out)
-            if r is not None:
-                out = r
+        """Run the forward pre-hooks, ``forward`` and the forward hooks (PyTorch's order and rules)."""
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                r = hook(self, args, kwargs)
+                if r is not None:
+                    if not (isinstance(r, tuple) and len(r) == 2):
+                        raise RuntimeError(
+                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {r}."
+                        )
+                    args, kwargs = r
+            else:
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        called: set[int] = set()
+        out = None
+        try:
+            out = self.forward(*args, **kwargs)
+            for hook_id, hook in list(self._forward_hooks.items()):
+                called.add(hook_id)
+                if hook_id in self._forward_hooks_with_kwargs:
+                    r = hook(self, args, kwargs, out)
+                else:
+                    r = hook(self, args, out)
+                if r is not None:
+                    out = r
+        except Exception:
+            # ``always_call`` hooks run even when forward (or an earlier hook) raised.
+            for hook_id, hook in list(self._forward_hooks.items()):
+                if hook_id in self._forward_hooks_always_called and hook_id not in called:
+                    try:
+                        r = hook(self, args, out)
+                        if r is not None:
+                            out = r
+                    except Exception as e:  # noqa: BLE001  (PyTorch warns and goes on)
+                        import warnings
+                        warnings.warn("module forward hook with ``always_call=True`` raised an exception that was "
+                                      f"silenced as another error was raised in forward: {e}", stacklevel=2)
+            raise
         return out
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)``) before each forward; may replace the inputs."""
         h = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[h.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(h.id)
+        if prepend:
+            self._forward_pre_hooks.move_to_end(h.id, last=False)
         return h
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` (or with ``kwargs`` before output) after each forward; may replace it."""
         h = RemovableHandle(self._forward_hooks)
         self._forward_hooks[h.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(h.id)
+        if always_call:
+            self._forward_hooks_always_called.add(h.id)
+        if prepend:
+            self._forward_hooks.move_to_end(h.id, last=False)
         return h
 
     # ------------------------------------------------------------------ printing
@@ -366,6 +498,36 @@ class Module:
 
     def __dir__(self) -> list[str]:
         return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._modules) | set(self._buffers))
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns; prints ``<All keys matched successfully>`` when both lists are empty."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+def _typename(obj: Any) -> str:
+    """``torch.typename``: a tensor's legacy type name, else the object's dotted class or function name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = obj.__class__.__module__ or ""
+        qualname = obj.__class__.__qualname__
+    if module.split(".")[0] == "glassgrad":
+        module = "torch" + module[len("glassgrad"):]
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def _addindent(s: str, n: int) -> str:
