@@ -343,8 +343,8 @@ def _load(stream: IO[bytes], name: str, map_location: Any) -> Any:
             raise _Damaged(f"it is not a file written by glassgrad.save{zip_hint}")
         _check(len(head) == _HEADER.size, f"it is truncated: the header has {len(head)} of {_HEADER.size} bytes")
         _, version, manifest_len, manifest_crc = _HEADER.unpack(head)
-        _check(version <= VERSION,
-               f"it was written in format version {version}; this glassgrad reads versions up to {VERSION}")
+        _check(1 <= version <= VERSION,
+               f"it was written in format version {version}; this glassgrad reads versions 1 to {VERSION}")
         manifest_raw = _read_exact(stream, manifest_len, "manifest")
         _check(zlib.crc32(manifest_raw) == manifest_crc, "its manifest is damaged (checksum mismatch)")
         try:
