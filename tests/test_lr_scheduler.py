@@ -55,6 +55,15 @@ SCHEDULERS: dict[str, Callable[[Any, Any], Any]] = {
     "OneCycleLR-three-phase": lambda S, o: S.OneCycleLR(o, max_lr=0.3, total_steps=120, three_phase=True,
                                                         base_momentum=0.8, max_momentum=[0.9, 0.95]),
     "OneCycleLR-no-momentum": lambda S, o: S.OneCycleLR(o, max_lr=0.3, total_steps=101, cycle_momentum=False),
+    "CyclicLR-triangular": lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=7),
+    "CyclicLR-triangular2": lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=5, step_size_down=9,
+                                                    mode="triangular2"),
+    "CyclicLR-exp_range": lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=6, mode="exp_range",
+                                                  gamma=0.97, base_momentum=0.7, max_momentum=0.95),
+    "CyclicLR-scale_fn": lambda S, o: S.CyclicLR(o, base_lr=0.02, max_lr=0.1, step_size_up=4, cycle_momentum=False,
+                                                 scale_fn=lambda x: 1.0 / (1 + x), scale_mode="iterations"),
+    "CosineAnnealingWarmRestarts": lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=9, eta_min=0.002),
+    "CosineAnnealingWarmRestarts-mult": lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2),
     "SequentialLR": lambda S, o: S.SequentialLR(
         o, [S.LinearLR(o, start_factor=0.1, total_iters=10), S.ExponentialLR(o, gamma=0.95)], milestones=[10]),
     "ChainedScheduler": lambda S, o: S.ChainedScheduler(
@@ -68,11 +77,26 @@ def test_lr_sequence_matches_torch_exactly(name: str) -> None:
     assert got == expected
 
 
-def test_one_cycle_cycles_adam_beta1() -> None:
-    build = SCHEDULERS["OneCycleLR-cos"]
-    got, expected = both(lambda m: trace(m, build, kind="Adam"))
+@pytest.mark.parametrize("name", ["OneCycleLR-cos", "CyclicLR-exp_range"])
+def test_momentum_cycling_uses_adam_beta1(name: str) -> None:
+    got, expected = both(lambda m: trace(m, SCHEDULERS[name], kind="Adam"))
     assert got == expected
     assert got[0][2] == [0.95, 0.95]
+
+
+def test_warm_restarts_with_fractional_epochs() -> None:
+    def case(m: Any) -> Any:
+        opt = make_opt(m)
+        out = []
+        for mult in (1, 2):
+            sched = m.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=mult, eta_min=0.01)
+            for epoch in (0.5, 1.25, 3.9, 4.0, 7.5, 13.2, 30.0, 2.0):
+                sched.step(epoch)
+                out.append((sched.get_last_lr(), sched.T_cur, sched.T_i, sched.last_epoch))
+        return out
+
+    got, expected = both(case)
+    assert got == expected
 
 
 def test_one_cycle_errors() -> None:
@@ -128,7 +152,8 @@ def test_reduce_lr_on_plateau() -> None:
 
 
 @pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingLR-periodic", "LambdaLR", "OneCycleLR-cos",
-                                  "SequentialLR", "LinearLR-warmup"])
+                                  "SequentialLR", "LinearLR-warmup", "CyclicLR-exp_range", "ChainedScheduler",
+                                  "CosineAnnealingWarmRestarts-mult", "MultiStepLR"])
 def test_state_dict_keys_and_round_trip(name: str) -> None:
     def case(m: Any) -> Any:
         build = SCHEDULERS[name]
@@ -203,6 +228,11 @@ def test_no_warning_in_the_right_order() -> None:
     lambda m: m.optim.lr_scheduler.ReduceLROnPlateau(make_opt(m), min_lr=[0.1]),
     lambda m: m.optim.lr_scheduler.SequentialLR(make_opt(m), [], []),
     lambda m: _sequential_bad_milestones(m),
+    lambda m: m.optim.lr_scheduler.CyclicLR(make_opt(m), 0.1, 0.2, mode="sawtooth"),
+    lambda m: m.optim.lr_scheduler.CyclicLR(m.optim.Adagrad([m.zeros(1, requires_grad=True)]), 0.1, 0.2),
+    lambda m: m.optim.lr_scheduler.CosineAnnealingWarmRestarts(make_opt(m), T_0=0),
+    lambda m: m.optim.lr_scheduler.CosineAnnealingWarmRestarts(make_opt(m), T_0=3, T_mult=1.5),
+    lambda m: m.optim.lr_scheduler.CosineAnnealingWarmRestarts(make_opt(m), T_0=3).step(-1),
 ], ids=lambda c: "")
 def test_errors_match_torch(case: Any) -> None:
     same_error(case)
