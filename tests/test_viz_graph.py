@@ -279,3 +279,23 @@ def test_missing_dot_says_how_to_install(monkeypatch):
     assert g._repr_svg_() is None          # Jupyter falls back to the HTML view
     assert "gg-root" in g._repr_html_()
     assert "digraph" in viz.to_dot(e)      # DOT text needs nothing
+
+
+def test_ops_with_several_outputs_and_constants_lost_by_backward():
+    x = glassgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    p, q = x.split(1)
+    y = (p * q).sum()
+    g = viz.build_graph(y)
+    split = g.by_label("p, q")
+    assert split.op == "SplitBackward0" and split.formula.startswith("p, q = x.split(")
+    assert next(v for v in g.nodes.values() if v.op == "MulBackward0").formula.endswith("= p * q")
+    assert split.grad is None and [u.tolist() for u in split.upstream] == [[[3.0, 4.0]], [[1.0, 2.0]]]
+    # after backward without retain_graph the graph has forgotten MulBackward0's number; x and a solve it
+    w = glassgrad.tensor(1.5, requires_grad=True)
+    a = w * 4
+    (a * a).backward()
+    g2 = viz.build_graph(a)
+    assert g2.by_label("a").formula == "a = w * 4"
+    u = (w * 4).exp()  # the product is not held anywhere: its number is unknown once freed
+    u.backward()
+    assert viz.build_graph(u).nodes["n1"].formula.endswith("= w * (constant)")

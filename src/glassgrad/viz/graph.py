@@ -491,9 +491,13 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
     namer = Namer(frame, names)
     holders = _frame_tensors(frame, names)
     held: dict[int, Tensor] = {}   # id(grad_fn) -> tensor the caller holds (for values and retained grads)
+    out_names: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> name, for multi-output ops
     for t in holders:
         if t.grad_fn is not None:
-            held.setdefault(id(t.grad_fn), t)
+            if t.grad_fn.n_outputs == 1:
+                held.setdefault(id(t.grad_fn), t)
+            else:
+                out_names.setdefault((id(t.grad_fn), t._output_nr), namer.tensor(t))
     root_fn = tensor.grad_fn
     if root_fn is None and tensor._rg:
         root_fn = tensor._accumulator()
@@ -535,6 +539,9 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
     ids = {id(n): f"n{i}" for i, n in enumerate(topo)}
     # the output's name: the tensor's own name beats the one its grad_fn was given
     labels = {id(n): namer.tensor(tensor) if n is root_fn else namer.node(n) for n in topo}
+    for n in topo:  # an op with several outputs is named by all of them: ``p, q = x.split(2)``
+        if 1 < n.n_outputs <= 4 and any((id(n), k) in out_names for k in range(n.n_outputs)):
+            labels[id(n)] = ", ".join(out_names.get((id(n), k), "_") for k in range(n.n_outputs))
 
     nodes: dict[str, VNode] = {}
     edges: list[tuple[str, str, np.ndarray | None]] = []
@@ -577,13 +584,13 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
                 elif const is not None and _is_scalar_like(const):
                     in_labels.append(_scalar_text(const))
                 else:
-                    in_labels.append(None)
+                    in_labels.append(None)  # solved below from the values, else shown as "(constant)"
                 in_shapes.append(None)
                 in_dtypes.append(None)
                 continue
             m, nr = e[0], e[1]
             lab = labels[id(m)]
-            in_labels.append(lab if m.n_outputs == 1 else f"{lab}[{nr}]")
+            in_labels.append(lab if m.n_outputs == 1 else out_names.get((id(m), nr), f"{lab}[{nr}]"))
             in_ids.append(ids[id(m)])
             in_shapes.append(tuple(e[2]))
             in_dtypes.append(dtype_name(e[3]))
@@ -598,6 +605,8 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
         if None in in_labels and type(n).__name__ in _INVERTIBLE:
             in_labels = _infer_constant(n, in_labels, [held.get(id(e[0])) if e is not None else None for e in n._next],
                                       held.get(id(n)) if n is not root_fn else tensor, values)
+        in_labels = [lab if lab is not None or i >= len(n._next) or n._next[i] is not None else "(constant)"
+                     for i, lab in enumerate(in_labels)]
         forward, ders = _formulas(n, label, in_labels)
         is_leaf = isinstance(n, AccumulateGrad)
         kind = "leaf" if is_leaf else "output" if n is root_fn else "op"
@@ -631,7 +640,7 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
                 ups = [s.upstream for s in steps]
                 upstream = tuple(
                     _sum_opt([u[k] if k < len(u) else None for u in ups]) for k in range(max(len(u) for u in ups)))
-                grad = upstream[0] if upstream else None
+                grad = upstream[0] if upstream and n.n_outputs == 1 else None  # several outputs: see upstream
             elif holder is not None and holder._grad is not None:  # retain_grad()
                 grad = _copy(holder._grad)
         saved_desc: dict[str, str] = {}
@@ -667,7 +676,7 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
         for e in n._next:
             if e is not None:
                 v = nodes[ids[id(e[0])]]
-                if v.shape is None and e[1] == 0:
+                if v.shape is None and e[1] == 0 and e[0].n_outputs == 1:
                     v.shape, v.dtype = tuple(e[2]), dtype_name(e[3])
     if extra:  # constants first: they are inputs
         nodes = {**{v.id: v for v in extra.values()}, **nodes}

@@ -218,7 +218,10 @@ def page_data(graph: Graph, max_nodes: int = 300) -> dict[str, Any]:
             up = v.grad
         if up is None and v.kind != "leaf":
             up = v.grad
-        steps.append({"node": nid, "upstream": _full(up), "local": [list(r) for r in v.local], "passed": passed})
+        up_text = _full(up)
+        if len(v.upstream) > 1:  # an op with several outputs: the gradient arriving at each
+            up_text = "\n".join(f"output {k}: {_full(u)}" for k, u in enumerate(v.upstream))
+        steps.append({"node": nid, "upstream": up_text, "local": [list(r) for r in v.local], "passed": passed})
     groups = []
     for name, members in graph.groups.items():
         m = [pos[n] for n in members if n in pos]
