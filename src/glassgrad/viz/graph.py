@@ -11,7 +11,8 @@ Where gradients come from:
 * a :class:`~glassgrad.viz.trace.Trace` recorded while ``backward()`` ran (``viz.record()``): the exact
   gradient on every edge, in PyTorch's execution order;
 * otherwise, when the graph still holds its saved values, a dry run with ``autograd.grad(...,
-  retain_graph=True)``, which computes the same gradients without touching any ``.grad``;
+  retain_graph=True)``, which computes the same gradients without touching any ``.grad`` (hooks
+  registered on the graph's tensors or nodes do run, as they would in a real backward);
 * otherwise (the graph was freed by ``backward()``): only the leaves' ``.grad`` are known.
 
 Values are known for the output, the leaves, the tensors the caller holds in variables, and the

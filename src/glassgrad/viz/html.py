@@ -241,7 +241,7 @@ def page_data(graph: Graph, max_nodes: int = 300) -> dict[str, Any]:
     return {
         "root": graph.root, "nodes": nodes, "edges": edges, "steps": steps, "groups": groups,
         "width": round(width, 1), "height": round(height, 1), "notes": list(graph.notes),
-        "summary": f"{len(graph)} nodes ({leaves} leaves). Gradients: {src}." + (
+        "summary": f"{len(graph)} nodes ({leaves} lea{'f' if leaves == 1 else 'ves'}). Gradients: {src}." + (
             f" Showing the {len(keep)} nodes nearest the output." if hidden else ""),
     }
 
