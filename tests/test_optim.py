@@ -325,3 +325,49 @@ def test_tensor_lr_and_no_grad_params_are_skipped() -> None:
 
     got, expected = both(case)
     assert got == expected
+
+
+def test_named_parameters_give_param_names() -> None:
+    def case(m: Any) -> Any:
+        a, b, c = make_params(m, "float32")
+        opt = m.optim.Adam([("a", a), ("b", b)], lr=0.1)
+        errors = []
+        for bad in ([c], [("c", c), c]):  # a group without names; a group with a name missing
+            try:
+                opt.add_param_group({"params": bad})
+            except ValueError as e:
+                errors.append(str(e))
+        set_grads([a, b], 0)
+        opt.step()
+        sd = opt.state_dict()
+        fresh = m.optim.Adam([a.detach().clone().requires_grad_(True), b], lr=0.5)
+        fresh.load_state_dict(sd)
+        return sd["param_groups"], errors, fresh.param_groups[0]["param_names"], fresh.param_groups[0]["lr"]
+
+    got, expected = both(case)
+    assert got == expected
+    assert got[0][0]["param_names"] == ["a", "b"]
+
+
+def test_state_dict_hooks_and_deepcopy() -> None:
+    def case(m: Any) -> Any:
+        a = m.tensor([1.0, 2.0], requires_grad=True)
+        opt = m.optim.SGD([a], lr=0.1, momentum=0.9)
+        log: list[Any] = []
+        opt.register_state_dict_pre_hook(lambda o: log.append("pre"))
+        opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+        opt.register_load_state_dict_pre_hook(lambda o, sd: log.append(sorted(sd)))
+        opt.register_load_state_dict_post_hook(lambda o: log.append("loaded"), prepend=True)
+        a.grad = m.tensor([1.0, 1.0])
+        opt.step()
+        sd = opt.state_dict()
+        opt.load_state_dict(sd)
+        twin = copy.deepcopy(opt)
+        twin_param = twin.param_groups[0]["params"][0]
+        twin_param.grad = m.tensor([1.0, -1.0])
+        twin.step()
+        return (log, sorted(sd), twin_param.tolist(), a.tolist(),
+                twin.state[twin_param]["momentum_buffer"].tolist(), repr(twin) == repr(opt))
+
+    got, expected = both(case)
+    assert got == expected
