@@ -110,6 +110,7 @@ CASES: list[tuple[str, Callable[[Any], Any], list[tuple[int, ...]]]] = [
     ("Conv2d-reflect", lambda L: L.nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), [(2, 2, 5, 4)]),
     ("Conv2d-replicate", lambda L: L.nn.Conv2d(2, 3, 3, padding=(2, 1), padding_mode="replicate"), [(1, 2, 4, 4)]),
     ("Conv2d-circular", lambda L: L.nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), [(1, 2, 4, 5)]),
+    ("Conv2d-reflect-unbatched", lambda L: L.nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), [(2, 4, 5)]),
     ("Conv2d-same-reflect", lambda L: L.nn.Conv2d(1, 2, 4, padding="same", padding_mode="reflect"), [(1, 1, 6, 6)]),
     ("MaxPool2d", lambda L: L.nn.MaxPool2d(2), [(2, 3, 4, 4)]),
     ("MaxPool2d-args", lambda L: L.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), [(1, 2, 6, 7)]),
@@ -455,6 +456,16 @@ def test_module_list_and_dict_api() -> None:
     lambda L: L.nn.Bilinear(2, 2, 3)(L.zeros(1, 2), L.zeros(2, 2)),
     lambda L: L.nn.Linear(2, 3)(L.zeros(2, 4)),
     lambda L: L.nn.MaxPool2d(3)(L.zeros(1, 1, 2, 2)),
+    lambda L: L.nn.MaxPool2d(2)(L.zeros(2)),
+    lambda L: L.nn.AvgPool2d(5)(L.zeros(1, 1, 2, 2)),
+    lambda L: L.nn.AdaptiveAvgPool2d(2)(L.zeros(2)),
+    lambda L: L.nn.Embedding(3, 2)(L.zeros(2)),
+    lambda L: L.nn.Conv2d(1, 1, 3, padding=3, padding_mode="reflect")(L.zeros(1, 1, 3, 3)),
+    lambda L: L.nn.GELU("bad")(L.zeros(2)),
+    lambda L: L.nn.Unflatten(1, (2, 2))(L.zeros(2, 3)),
+    lambda L: L.nn.RMSNorm(3)(L.zeros(2, 2)),
+    lambda L: L.nn.Hardtanh(1.0, 0.0),
+    lambda L: L.nn.Conv1d(2, 2, 3)(L.zeros(1, 2, 2)),
 ])
 def test_misuse_errors(case: Callable[[Any], Any]) -> None:
     same_error(case)
