@@ -9,7 +9,7 @@ from glassgrad import viz
 
 CHAPTER_7_4 = """\
 backward from e (AddBackward0), seeded with de/de = 1
-[1] AddBackward0   e = d + other
+[1] AddBackward0   e = d + 1
       upstream  de/de = 1
       local     de/dd = 1
       product   de/dd = 1 × 1 = 1   → d (DivBackward0)
@@ -21,7 +21,7 @@ backward from e (AddBackward0), seeded with de/de = 1
       upstream  de/dc = 0.5
       local     dc/db = 2b = 14
       product   de/db = 0.5 × 14 = 7   → b (AddBackward0)
-[4] AddBackward0   b = a + other
+[4] AddBackward0   b = a + 3
       upstream  de/db = 7
       local     db/da = 1
       product   de/da = 7 × 1 = 7   → a (MulBackward0)

@@ -144,7 +144,7 @@ def cmd_explain(expr: str, at: list[str], html: str | None = None) -> int:
     import glassgrad as gg
 
     from .viz.names import Namer
-    from .viz.narration import Narrator, fmt_value
+    from .viz.narration import Narrator, fmt_value, held_values
     try:
         values = parse_assignments(at)
         variables = {k: gg.tensor(v, dtype=gg.float32, requires_grad=True) for k, v in values.items()}
@@ -177,7 +177,7 @@ def cmd_explain(expr: str, at: list[str], html: str | None = None) -> int:
         print(f"  f = sum(t{len(ev.steps)}) = {fmt_value(f._data)}")
     from .engine import engine as _engine
     from .viz.trace import record
-    narrator = Narrator(Namer(names=names), sys.stdout)
+    narrator = Narrator(Namer(names=names), sys.stdout, held_values(None, names))
     _engine.OBSERVERS.append(narrator)
     try:
         with record() as trace:
@@ -249,7 +249,10 @@ class _LiveNarrator:
 
     def on_start(self, roots: Any, grads: Any) -> None:
         from .viz.names import Namer, caller_frame
-        self.inner.namer = Namer(caller_frame())
+        from .viz.narration import held_values
+        frame = caller_frame()
+        self.inner.namer = Namer(frame)
+        self.inner.values = held_values(frame)
         self.inner.on_start(roots, grads)
 
     def on_node(self, node: Any, upstream: Any, passed: Any) -> None:

@@ -212,10 +212,51 @@ def local_formula(node: Node, i: int, names: _Names) -> str:
     return rule
 
 
+def held_values(frame: Any, names: dict[str, Any] | None = None) -> dict[int, np.ndarray]:
+    """id(grad_fn) -> value of each small non-leaf tensor the caller's variables (and ``names``) hold."""
+    scopes: list[dict[str, Any]] = []
+    if frame is not None:
+        scopes.append(frame.f_locals)
+        if frame.f_globals is not frame.f_locals:
+            scopes.append(frame.f_globals)
+    if names:
+        scopes.append(names)
+    out: dict[int, np.ndarray] = {}
+    for scope in scopes:
+        for v in list(scope.values()):
+            if isinstance(v, Tensor) and v.grad_fn is not None and v._data.size <= SMALL:
+                out.setdefault(id(v.grad_fn), np.array(v._data, copy=True))
+    return out
+
+
+def _constant_from_values(node: Node, names: _Names, values: dict[int, np.ndarray]) -> None:
+    """``b = a + 3``: the number the graph does not keep, solved from the values the caller holds (3 = b - a)."""
+    kind = type(node).__name__
+    if kind not in ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0") or names.named(1) \
+            or not names.named(0) or "other" in names.map:
+        return
+    m = node.next_functions[0][0]
+    x = m.variable._data if isinstance(m, AccumulateGrad) else values.get(id(m))
+    y = values.get(id(node))
+    if x is None or y is None or np.size(x) != 1 or np.size(y) != 1:
+        return
+    x, y = float(np.asarray(x).reshape(()).real), float(np.asarray(y).reshape(()).real)
+    alpha = float(getattr(node, "alpha", 1) or 1)
+    with np.errstate(all="ignore"):
+        other = {"AddBackward0": (y - x) / alpha, "SubBackward0": (x - y) / alpha,
+                 "MulBackward0": y / x if x else np.nan, "DivBackward0": x / y if y else np.nan}[kind]
+    if not np.isfinite(other):
+        return
+    if abs(other - round(other)) < 1e-5 * max(1.0, abs(other)):
+        other = round(other)
+    names.map["other"] = _num(other)
+
+
 def _constant_from_ratio(node: Node, names: _Names, up: Any, passed: Any) -> None:
     """``a = x * 2``: a number the graph does not keep, read back from the scalar gradients (2 = 14 / 7)."""
     kind = type(node).__name__
-    if kind not in ("MulBackward0", "DivBackward0") or names.named(1) or not names.named(0) or up is None:
+    if kind not in ("MulBackward0", "DivBackward0") or names.named(1) or not names.named(0) or up is None \
+            or "other" in names.map:
         return
     g = passed[0] if passed else None
     if g is None or np.size(up) != 1 or np.size(g) != 1:
@@ -246,8 +287,10 @@ def matrix_rule(node: Node, i: int, names: _Names) -> str:
 class Narrator:
     """An engine observer that writes one paragraph per backward step to ``file``."""
 
-    def __init__(self, namer: Namer, file: TextIO | None = None) -> None:
+    def __init__(self, namer: Namer, file: TextIO | None = None, values: dict[int, np.ndarray] | None = None) -> None:
         self.namer = namer
+        #: id(grad_fn) -> the value of its result, where the caller holds it (see :func:`held_values`)
+        self.values = values or {}
         self.file = file
         self.lines: list[str] = []
         self.root = "output"
@@ -275,6 +318,7 @@ class Narrator:
         ups = [_copy(u) for u in upstream] if isinstance(upstream, list | tuple) else [_copy(upstream)]
         up = ups[0] if len(ups) == 1 else None
         L = self.root
+        _constant_from_values(node, names, self.values)
         _constant_from_ratio(node, names, up, passed)
         self._say(f"[{self.count}] {node.name()}   {forward_formula(node, names)}")
         if len(ups) == 1:
@@ -356,8 +400,8 @@ def narrate(file: TextIO | None = None, names: dict[str, Any] | None = None) -> 
     Names come from the caller's variables (and ``names``, which win).  The narrator yielded keeps the
     text in ``.lines``.
     """
-    namer = Namer(user_frame(), names)
-    ob = Narrator(namer, sys.stdout if file is None else file)
+    frame = user_frame()
+    ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         yield ob
@@ -371,8 +415,8 @@ def explain(loss: Tensor, gradient: Tensor | None = None, retain_graph: bool | N
 
     Prints to ``file`` (default ``sys.stdout``); leaves ``.grad`` exactly as ``loss.backward()`` would.
     """
-    namer = Namer(caller_frame(), names)
-    ob = Narrator(namer, sys.stdout if file is None else file)
+    frame = caller_frame()
+    ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         loss.backward(gradient, retain_graph=retain_graph)
