@@ -371,3 +371,30 @@ def test_state_dict_hooks_and_deepcopy() -> None:
 
     got, expected = both(case)
     assert got == expected
+
+
+def test_custom_optimizer_subclass_runs_hooks_once() -> None:
+    def case(m: Any) -> Any:
+        class Sign(m.optim.Optimizer):
+            def __init__(self, params: Any, lr: float = 0.1) -> None:
+                super().__init__(params, {"lr": lr})
+
+            @m.no_grad()
+            def step(self, closure: Any = None) -> None:
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.sub_(group["lr"] * p.grad.sign())
+                            self.state[p]["n"] = self.state[p].get("n", 0) + 1
+
+        w = m.tensor([1.0, -2.0], requires_grad=True)
+        opt = Sign([w])
+        calls: list[str] = []
+        opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+        for _ in range(3):
+            w.grad = m.tensor([0.5, -0.5])
+            opt.step()
+        return calls, w.tolist(), opt.state_dict(), repr(opt)
+
+    got, expected = both(case)
+    assert got == expected

@@ -152,14 +152,8 @@ class Optimizer:
 
     Holds ``param_groups`` (a list of dicts: ``"params"`` plus hyper-parameters, missing ones filled
     from ``defaults``) and ``state`` (a ``defaultdict(dict)`` keyed by parameter). Subclasses implement
-    ``step``; the step hooks run around it.
+    ``step``; the first instance of a class wraps its ``step`` so that the step hooks run around it.
     """
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "hooked", False):
-            cls.step = _with_step_hooks(step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -169,6 +163,7 @@ class Optimizer:
         self._optimizer_state_dict_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
         self._optimizer_load_state_dict_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
         self._optimizer_load_state_dict_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
@@ -189,6 +184,12 @@ class Optimizer:
         for param_group in param_groups:
             self.add_param_group(param_group)
 
+    def _patch_step_function(self) -> None:
+        """Make this class's ``step`` run the step hooks (once per class, as PyTorch patches it)."""
+        cls = self.__class__
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _with_step_hooks(cls.step)  # type: ignore[method-assign]
+
     # ------------------------------------------------------------------ pickling and printing
     def __getstate__(self) -> dict[str, Any]:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -199,6 +200,7 @@ class Optimizer:
                      "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
                      "_optimizer_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
+        self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
 
     def __repr__(self) -> str:
