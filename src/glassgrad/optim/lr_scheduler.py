@@ -73,7 +73,7 @@ def _update_param_group_val(param_group: dict[str, Any], key: str, val: Any) -> 
 def _warn_get_lr_called_within_step(scheduler: LRScheduler) -> None:
     if not scheduler._get_lr_called_within_step:
         warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=2)
 
 
 class _enable_get_lr_call:
