@@ -131,3 +131,27 @@ def test_every_op_sample_graph_passes():
     assert checked > 1000
     assert {n for _, n in unchecked} <= {"torch::autograd::CopySlices"}, unchecked
     assert len(unchecked) < 20
+
+
+def test_nodes_made_inside_one_call_are_checked_with_it(monkeypatch):
+    gg.manual_seed(2)
+    x = gg.randn(2, 3, 4)
+    W = gg.randn(5, 4, requires_grad=True)
+    b = gg.randn(5, requires_grad=True)
+
+    def build():
+        return gg.nn.functional.linear(x, W, b).tanh().sum()
+    report = viz.check(build)
+    statuses = {r.node: r.status for r in report.results}
+    assert statuses["AddmmBackward0"] == "inside" and report.ok
+    inner = next(r for r in report.results if r.node == "AddmmBackward0")
+    assert "glassgrad.nn.functional.linear()" in inner.detail and inner.where == f"{__file__}:{build.__code__.co_firstlineno + 1}"
+
+    from glassgrad.ops.linalg import AddmmBackward0
+    right = AddmmBackward0.backward
+    monkeypatch.setattr(AddmmBackward0, "backward", lambda self, F, g: tuple(
+        None if r is None else r * 1.5 for r in right(self, F, g)))
+    report = viz.check(build)
+    assert {r.node for r in report.failures} >= {"AddmmBackward0"}
+    assert next(r for r in report.failures if r.node == "AddmmBackward0").detail.startswith(
+        "made inside glassgrad.nn.functional.linear(), which fails")

@@ -67,6 +67,7 @@ class _Call:
     rng: Any
     lo: int = 0                      # sequence numbers of the nodes this call created: (lo, hi]
     hi: int = 0
+    label: str = ""                  # how the user called it: "matmul", "Tensor.__matmul__", "Cube.apply"
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _outputs(out: Any) -> list[Tensor | None]:
     return []
 
 
-def _recorded(fn: Callable[..., Any], setitem: bool = False) -> Callable[..., Any]:
+def _recorded(fn: Callable[..., Any], setitem: bool = False, label: str = "") -> Callable[..., Any]:
     """``fn`` wrapped so that an outermost call that makes graph nodes is recorded.
 
     ``setitem``: ``fn`` is ``Tensor.__setitem__``, whose result is its first argument, changed in place.
@@ -132,7 +133,7 @@ def _recorded(fn: Callable[..., Any], setitem: bool = False) -> Callable[..., An
             return fn(*args, **kwargs)
         frame = caller_frame()
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else None
-        rec = _Call(fn, a, kw, values, rgs, where, creation.get_rng_state(), next_seq())
+        rec = _Call(fn, a, kw, values, rgs, where, creation.get_rng_state(), next_seq(), label=label)
         before = args[0].grad_fn if setitem else None
         st.depth += 1
         try:
@@ -200,12 +201,13 @@ def capture() -> Iterator[None]:
                 func = orig.__func__
 
                 def apply(cls: Any, *args: Any, _func: Any = func, **kwargs: Any) -> Any:
-                    return _recorded(functools.partial(_func, cls))(*args, **kwargs)
+                    return _recorded(functools.partial(_func, cls), label=f"{cls.__name__}.apply")(*args, **kwargs)
                 new = classmethod(apply)
             elif isinstance(orig, property):
-                new = property(_recorded(orig.fget))
+                new = property(_recorded(orig.fget, label=f"Tensor.{name}"))
             else:
-                new = _recorded(orig, setitem=name == "__setitem__")
+                label = f"Tensor.{name}" if owner is Tensor else f"{owner.__name__}.{name}"
+                new = _recorded(orig, setitem=name == "__setitem__", label=label)
             patched.append((owner, name, orig))
             setattr(owner, name, new)
     st.active += 1
@@ -230,13 +232,13 @@ class NodeCheck:
     name: str                       # the user's name for its result
     formula: str
     where: str | None
-    status: str                     # "pass", "FAIL", "part of <node>" or "not checkable"
+    status: str                     # "pass", "FAIL", "inside" (checked with a larger call) or "not checkable"
     max_error: float | None = None
     detail: str = ""
 
     def line(self) -> str:
         err = "" if self.max_error is None else f"max error {self.max_error:.2e}"
-        return f"{self.status:<6} {self.node:<28} {self.formula:<32} {err:<20} {self.detail}".rstrip()
+        return f"{self.status:<6} {self.node:<24} {self.formula:<36} {err:<20} {self.detail}".rstrip()
 
 
 @dataclass
@@ -262,7 +264,7 @@ class CheckReport:
         n_pass = sum(r.status == "pass" for r in self.results)
         lines.append(f"{n_pass} passed, {len(self.failures)} failed, "
                      f"{sum(r.status == 'not checkable' for r in self.results)} not checkable, "
-                     f"{sum(r.status.startswith('part of') for r in self.results)} checked inside a larger call")
+                     f"{sum(r.status == 'inside' for r in self.results)} checked inside a larger call")
         return "\n".join(lines)
 
 
@@ -382,6 +384,10 @@ def _check_call(call: _Call, out_index: int, eps: float, atol: float, rtol: floa
         _set_rng_state(rng_state)
 
 
+def _call_name(call: _Call) -> str:
+    return f"{call.label or getattr(call.fn, '__name__', 'a call')}()"
+
+
 def _rng_state() -> Any:
     from .. import creation
     return creation.get_rng_state()
@@ -411,32 +417,38 @@ def check(loss: Tensor | Callable[..., Tensor], *args: Any, eps: float = 1e-6, a
     if loss.grad_fn is None:
         return report
     from .narration import _Names, forward_formula
-    done: dict[int, tuple[str, str]] = {}       # id(call) -> (status, node name)
+    done: dict[int, str] = {}       # id(call) -> its status
+    owners = {id(c): (n, i) for n, (c, i) in _STATE.forwards.items()}
     calls = {id(c): c for c, _ in _STATE.forwards.values()}
+    inside: list[tuple[NodeCheck, _Call]] = []
     for node in _graph_nodes(loss.grad_fn):
         formula = forward_formula(node, _Names(namer, node))
         entry = _STATE.forwards.get(node)
         if entry is not None:
             call, idx = entry
             status, err, detail = _check_call(call, idx, eps, atol, rtol, full_limit)
-            done[id(call)] = (status, node.name())
+            done[id(call)] = status
             report.results.append(NodeCheck(node.name(), namer.node(node), formula, call.where, status, err, detail))
             continue
         outer = next((c for c in calls.values() if c.lo < node._seq < c.hi), None)
         if outer is not None:
-            owner = next((n.name() for n, (c, _) in _STATE.forwards.items() if c is outer), "a recorded call")
-            report.results.append(NodeCheck(node.name(), namer.node(node), formula, outer.where, f"part of {owner}",
-                                            None, ""))
+            owner = owners[id(outer)][0]
+            r = NodeCheck(node.name(), namer.node(node), formula, outer.where, "inside", None,
+                          f"checked with the call that made it: {_call_name(outer)} → {owner.name()}")
+            report.results.append(r)
+            inside.append((r, outer))
             continue
         tb = (node._hooks or {}).get("traceback_")
         where = tb[-1].strip().splitlines()[0] if tb else None
         report.results.append(NodeCheck(node.name(), namer.node(node), formula, where, "not checkable", None,
                                         "its forward was not recorded (build the graph inside glassgrad.viz.capture())"))
-    # a node inside a larger call fails with it
-    for r in report.results:
-        if r.status.startswith("part of"):
-            owner = r.status[len("part of "):]
-            if any(s == "FAIL" and n == owner for s, n in done.values()):
-                r.status = "FAIL"
-                r.detail = f"inside {owner}, which fails"
+    # a node made inside a larger call is checked with that call, and fails with it
+    for r, call in inside:
+        if id(call) not in done:
+            done[id(call)] = _check_call(call, owners[id(call)][1], eps, atol, rtol, full_limit)[0]
+        if done[id(call)] == "FAIL":
+            r.status = "FAIL"
+            r.detail = f"made inside {_call_name(call)}, which fails"
+        elif done[id(call)] != "pass":
+            r.status = "not checkable"
     return report
