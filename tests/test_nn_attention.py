@@ -269,11 +269,6 @@ def test_mha_mismatched_mask_types_warn() -> None:
 
 
 # ---------------------------------------------------------------------------- TransformerEncoderLayer
-# the encoder layer is built from nn.LayerNorm and nn.Dropout
-needs_layers = pytest.mark.skipif(not hasattr(gg.nn, "LayerNorm") or not hasattr(gg.nn, "Dropout"),
-                                  reason="nn.LayerNorm / nn.Dropout not available")
-
-
 def enc(m: Any, *args: Any, **kwargs: Any) -> Any:
     return m.nn.TransformerEncoderLayer(*args, **kwargs)
 
@@ -287,7 +282,6 @@ ENC_CONFIGS = [
 ]
 
 
-@needs_layers
 @pytest.mark.parametrize("cfg", ENC_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
 @pytest.mark.parametrize("mask", [None, "causal", "kpm"])
 def test_encoder_layer_matches_torch(cfg: dict[str, Any], mask: str | None) -> None:
@@ -312,7 +306,6 @@ def test_encoder_layer_matches_torch(cfg: dict[str, Any], mask: str | None) -> N
     check_grads(gm, tm, [gy], [ty], [gx], [tx])
 
 
-@needs_layers
 def test_encoder_layer_train_dropout0_and_callable_activation() -> None:
     gm, tm = twin(lambda m, **kw: m.nn.TransformerEncoderLayer(
         E, H, 16, dropout=0.0, activation=m.nn.functional.silu, **kw))
@@ -323,7 +316,6 @@ def test_encoder_layer_train_dropout0_and_callable_activation() -> None:
     check_grads(gm, tm, [gy], [ty], [gx], [tx])
 
 
-@needs_layers
 def test_encoder_layer_unbatched_and_no_grad_fast_path() -> None:
     gm, tm = twin(enc, E, H, 16, batch_first=True)
     gm.eval()
@@ -337,7 +329,6 @@ def test_encoder_layer_unbatched_and_no_grad_fast_path() -> None:
     close(gm(gg.tensor(x[0])), tm(torch.tensor(x[0])))
 
 
-@needs_layers
 def test_encoder_layer_repr_state_dict_and_errors() -> None:
     for kw in [dict(), dict(activation="gelu", norm_first=True, bias=False)]:
         g = gg.nn.TransformerEncoderLayer(E, H, 16, **kw)

@@ -30,8 +30,11 @@ from ...tensor import Tensor
 from .. import functional as F
 from ..init import constant_, xavier_normal_, xavier_uniform_
 from ..parameter import Parameter
+from .activation import GELU, ReLU
+from .dropout import Dropout
 from .linear import Linear
 from .module import Module
+from .normalization import LayerNorm
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "multi_head_attention_forward"]
 
@@ -388,8 +391,6 @@ class TransformerEncoderLayer(Module):
                  activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
-        from .dropout import Dropout
-        from .normalization import LayerNorm
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
                                             dtype=dtype)
@@ -404,10 +405,9 @@ class TransformerEncoderLayer(Module):
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         # PyTorch records whether the activation is relu (1), gelu (2) or other (0) for its fused path
-        kind = type(activation).__name__ if isinstance(activation, Module) else None
-        if activation is F.relu or kind == "ReLU":
+        if activation is F.relu or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
-        elif activation is F.gelu or kind == "GELU":
+        elif activation is F.gelu or isinstance(activation, GELU):
             self.activation_relu_or_gelu = 2
         else:
             self.activation_relu_or_gelu = 0
