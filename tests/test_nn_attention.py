@@ -215,6 +215,18 @@ def test_mha_is_causal(need_weights: bool, kpm: bool) -> None:
     check_grads(gm, tm, [go], [to], [gx], [tx])
 
 
+def test_mha_is_causal_hint_wins_without_weights() -> None:
+    """With need_weights=False and no padding mask PyTorch trusts is_causal and ignores attn_mask's values."""
+    gm, tm = twin(mha, E, H)
+    gx, tx = pair(arr(L, N, E))
+    zeros = np.zeros((L, L))
+    go, _ = gm(gx, gx, gx, attn_mask=gg.tensor(zeros), is_causal=True, need_weights=False)
+    to, _ = tm(tx, tx, tx, attn_mask=torch.tensor(zeros), is_causal=True, need_weights=False)
+    close(go, to)
+    unmasked, _ = tm(tx, tx, tx, attn_mask=torch.tensor(zeros), need_weights=False)
+    assert not np.allclose(unmasked.detach().numpy(), to.detach().numpy())
+
+
 def test_mha_parameters_init_repr_state_dict() -> None:
     for kw in [dict(), dict(bias=False, add_bias_kv=True, kdim=4, vdim=6), dict(add_bias_kv=True)]:
         g = gg.nn.MultiheadAttention(E, H, **kw)
