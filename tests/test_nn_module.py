@@ -295,3 +295,42 @@ def test_subclass_without_forward_and_extra_repr() -> None:
                 return "a=1\nb=2"
         return str(M())
     same(case)
+
+
+def test_state_dict_metadata_and_loading_rules() -> None:
+    def case(L: Any) -> Any:
+        out = []
+        m = L.nn.Sequential(L.nn.Linear(1, 1), L.nn.BatchNorm1d(2))
+        out.append(dict(m.state_dict()._metadata))
+        # a checkpoint without metadata may lack num_batches_tracked (older PyTorch): accepted
+        bn = L.nn.BatchNorm1d(2)
+        out.append(bn.load_state_dict({k: v for k, v in bn.state_dict().items() if "num_batches" not in k}))
+        # ... but with version-2 metadata it is missing
+        sd = bn.state_dict()
+        del sd["num_batches_tracked"]
+        try:
+            bn.load_state_dict(sd)
+        except RuntimeError as e:
+            out.append(str(e))
+        # unexpected keys are listed module by module; dtype is cast on copy
+        sd = L.nn.Sequential(L.nn.Linear(1, 1)).state_dict()
+        del sd["0.bias"]
+        sd["0.q"] = L.zeros(1)
+        sd["zz"] = L.zeros(1)
+        sd["0.weight"] = L.full((1, 1), 3.0, dtype=L.float64)
+        target = L.nn.Sequential(L.nn.Linear(1, 1))
+        out.append(target.load_state_dict(sd, strict=False))
+        out.append((target[0].weight.tolist(), str(target[0].weight.dtype)))
+        # assign=True takes the tensors (as Parameters with the module's requires_grad)
+        lin = L.nn.Linear(1, 1)
+        lin.load_state_dict({"weight": L.ones(1, 1, dtype=L.float64), "bias": L.zeros(1)}, assign=True)
+        out.append((type(lin.weight).__name__, str(lin.weight.dtype), lin.weight.requires_grad))
+        # a 1-element checkpoint value loads into a 0-dim buffer
+        bn2 = L.nn.BatchNorm1d(2)
+        sd = bn2.state_dict()
+        sd["num_batches_tracked"] = L.tensor([7])
+        bn2.load_state_dict(sd)
+        out.append(int(bn2.num_batches_tracked))
+        return out
+    same(case)
+    same_error(lambda L: L.nn.Linear(1, 1).load_state_dict([("weight", L.zeros(1, 1))]))

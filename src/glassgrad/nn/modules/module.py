@@ -349,8 +349,15 @@ class Module:
     # ------------------------------------------------------------------ state
     def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
                    keep_vars: bool = False) -> dict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name, detached unless ``keep_vars``."""
-        out: dict[str, Tensor] = OrderedDict() if destination is None else destination
+        """Parameters and persistent buffers by dotted name, detached unless ``keep_vars``.
+
+        As in PyTorch, the returned OrderedDict carries ``_metadata``: each module's ``_version``
+        by its dotted prefix, which ``load_state_dict`` hands back to ``_load_from_state_dict``.
+        """
+        out: Any = OrderedDict() if destination is None else destination
+        if not hasattr(out, "_metadata"):
+            out._metadata = OrderedDict()
+        out._metadata[prefix[:-1]] = {"version": self._version}
         for name, p in self._parameters.items():
             if p is not None:
                 out[prefix + name] = p if keep_vars else p.detach()
@@ -362,31 +369,79 @@ class Module:
                 m.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
         return out
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True, assign: bool = False) -> Any:
-        """Copy values into parameters and buffers; PyTorch's error for missing or unexpected keys."""
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, local_metadata: dict[str, Any],
+                              strict: bool, missing_keys: list[str], unexpected_keys: list[str],
+                              error_msgs: list[str], assign: bool = False) -> None:
+        """Load this module's own parameters and persistent buffers (not its children's) from ``state_dict``."""
         from ...autograd.grad_mode import no_grad
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        for k, v in state_dict.items():
-            if k in own:
-                target = own[k]
-                src = v if isinstance(v, Tensor) else None
-                if src is None:
-                    errors.append(
-                        f'While copying the parameter named "{k}", expected torch.Tensor or Tensor-like object from '
-                        f"checkpoint but received {type(v)}"
-                    )
-                    continue
-                if src.shape != target.shape:
-                    errors.append(
-                        f"size mismatch for {k}: copying a param with shape {src.shape} from checkpoint, the shape "
-                        f"in current model is {target.shape}."
-                    )
-                    continue
+        local_state = {k: v for k, v in self._parameters.items() if v is not None}
+        local_state.update((k, v) for k, v in self._buffers.items()
+                           if v is not None and k not in self._non_persistent_buffers_set)
+        for name, param in local_state.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            input_param = state_dict[key]
+            if not isinstance(input_param, Tensor):
+                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
+                                  f"object from checkpoint but received {type(input_param)}")
+                continue
+            if param.dim() == 0 and input_param.dim() == 1:  # checkpoints from before 0-dim tensors
+                input_param = input_param[0]
+            if input_param.shape != param.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
+                                  f"checkpoint, the shape in current model is {param.shape}.")
+                continue
+            try:
                 with no_grad():
-                    target.copy_(src)
+                    if assign:
+                        if isinstance(param, Parameter):
+                            if not isinstance(input_param, Parameter):
+                                input_param = Parameter(input_param, requires_grad=param.requires_grad)
+                            else:
+                                input_param.requires_grad_(param.requires_grad)
+                        setattr(self, name, input_param)
+                    else:
+                        param.copy_(input_param)
+            except Exception as ex:  # noqa: BLE001  (PyTorch reports it among the other errors)
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                                  f"{param.size()} and whose dimensions in the checkpoint are {input_param.size()}, "
+                                  f"an exception occurred : {ex.args}.")
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix):
+                    input_name = key[len(prefix):].split(".", 1)
+                    if len(input_name) > 1:
+                        if input_name[0] not in self._modules:
+                            unexpected_keys.append(key)
+                    elif input_name[0] not in local_state:
+                        unexpected_keys.append(key)
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
+        """Copy values into parameters and buffers (``assign=True``: take the tensors themselves).
+
+        Missing and unexpected keys are always returned; with ``strict`` they raise PyTorch's error.
+        """
+        from collections.abc import Mapping
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+
+        def load(module: Module, prefix: str = "") -> None:
+            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+            module._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors,
+                                         assign)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, prefix + name + ".")
+
+        load(self)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
