@@ -120,10 +120,18 @@ def _arg_names(node: Node) -> list[str]:
 class _Names:
     """Names for one node's inputs, output and scalars, ready to substitute into its formulas."""
 
-    def __init__(self, namer: Namer, node: Node) -> None:
+    def __init__(self, namer: Namer, node: Node, outs: dict[tuple[int, int], str] | None = None) -> None:
+        outs = outs or {}
         self.out = namer.node(node)
+        #: one name per output (``a, b, c = x.unbind(0)``)
+        self.outs = [self.out] if node.n_outputs == 1 else \
+            [outs.get((id(node), k), f"{self.out}[{k}]") for k in range(node.n_outputs)]
+        if node.n_outputs > 1:
+            self.out = ", ".join(self.outs)
         self.args = _arg_names(node)
-        self.inputs = [None if m is None else namer.node(m) for m, _ in node.next_functions]
+        self.inputs = [None if m is None else
+                       outs.get((id(m), nr), namer.node(m)) if m.n_outputs > 1 else namer.node(m)
+                       for m, nr in node.next_functions]
         self.map: dict[str, str] = {"result": self.out}
         for i, a in enumerate(self.args):
             if i < len(self.inputs) and self.inputs[i] is not None:
@@ -212,6 +220,21 @@ def local_formula(node: Node, i: int, names: _Names) -> str:
     return rule
 
 
+def output_names(frame: Any, names: dict[str, Any] | None = None) -> dict[tuple[int, int], str]:
+    """(id(grad_fn), output_nr) -> the caller's name for that output (``names`` win), for nodes with several outputs."""
+    scopes: list[dict[str, Any]] = []
+    if frame is not None:
+        scopes += [frame.f_globals] if frame.f_globals is frame.f_locals else [frame.f_globals, frame.f_locals]
+    if names:
+        scopes.append(names)
+    out: dict[tuple[int, int], str] = {}
+    for scope in scopes:           # later scopes win: locals over globals, ``names`` over both
+        for k, v in list(scope.items()):
+            if isinstance(v, Tensor) and v.grad_fn is not None and v.grad_fn.n_outputs > 1 and not k.startswith("_"):
+                out[(id(v.grad_fn), v._output_nr)] = k
+    return out
+
+
 def held_values(frame: Any, names: dict[str, Any] | None = None) -> dict[int, np.ndarray]:
     """id(grad_fn) -> value of each small non-leaf tensor the caller's variables (and ``names``) hold."""
     scopes: list[dict[str, Any]] = []
@@ -287,8 +310,11 @@ def matrix_rule(node: Node, i: int, names: _Names) -> str:
 class Narrator:
     """An engine observer that writes one paragraph per backward step to ``file``."""
 
-    def __init__(self, namer: Namer, file: TextIO | None = None, values: dict[int, np.ndarray] | None = None) -> None:
+    def __init__(self, namer: Namer, file: TextIO | None = None, values: dict[int, np.ndarray] | None = None,
+                 outs: dict[tuple[int, int], str] | None = None) -> None:
         self.namer = namer
+        #: names of the outputs of nodes with several outputs (see :func:`output_names`)
+        self.outs = outs or {}
         #: id(grad_fn) -> the value of its result, where the caller holds it (see :func:`held_values`)
         self.values = values or {}
         self.file = file
@@ -314,7 +340,7 @@ class Narrator:
 
     def on_node(self, node: Node, upstream: Any, passed: Any) -> None:
         self.count += 1
-        names = _Names(self.namer, node)
+        names = _Names(self.namer, node, self.outs)
         ups = [_copy(u) for u in upstream] if isinstance(upstream, list | tuple) else [_copy(upstream)]
         up = ups[0] if len(ups) == 1 else None
         L = self.root
@@ -325,7 +351,7 @@ class Narrator:
             self._say(f"      upstream  d{L}/d{names.out} = {self._shown(up)}")
         else:
             for k, u in enumerate(ups):
-                self._say(f"      upstream  d{L}/d{names.out}[{k}] = {self._shown(u)}")
+                self._say(f"      upstream  d{L}/d{names.outs[k]} = {self._shown(u)}")
         for i, ((m, _nr), g) in enumerate(zip(node.next_functions, passed)):
             if m is None:
                 continue
@@ -401,7 +427,8 @@ def narrate(file: TextIO | None = None, names: dict[str, Any] | None = None) -> 
     text in ``.lines``.
     """
     frame = user_frame()
-    ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names))
+    ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names),
+                  output_names(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         yield ob
@@ -416,7 +443,8 @@ def explain(loss: Tensor, gradient: Tensor | None = None, retain_graph: bool | N
     Prints to ``file`` (default ``sys.stdout``); leaves ``.grad`` exactly as ``loss.backward()`` would.
     """
     frame = caller_frame()
-    ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names))
+    ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names),
+                  output_names(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         loss.backward(gradient, retain_graph=retain_graph)
