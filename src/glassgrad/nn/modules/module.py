@@ -193,6 +193,7 @@ class Module:
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set[int] | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """Every module in the tree, this one first (``(dotted name, module)``; shared modules once)."""
         if memo is None:
             memo = set()
         if remove_duplicate and id(self) in memo:
@@ -205,10 +206,12 @@ class Module:
             yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """Every module in the tree, this one first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules, ``(name, module)``."""
         seen = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
@@ -216,6 +219,7 @@ class Module:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The direct submodules."""
         for _, m in self.named_children():
             yield m
 
@@ -232,22 +236,27 @@ class Module:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` for this module's parameters and, with ``recurse``, its submodules'."""
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters (each once), in registration order; what an optimizer takes."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` for this module's buffers and, with ``recurse``, its submodules'."""
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers (running statistics and the like)."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ------------------------------------------------------------------ modes and utilities
     def train(self, mode: bool = True) -> Module:
+        """Set training mode on this module and every submodule (changes Dropout and BatchNorm)."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -256,9 +265,11 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Set evaluation mode: ``train(False)``."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (``False`` freezes the module)."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -278,6 +289,7 @@ class Module:
                     g.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every submodule (children first) and on this module, e.g. to initialise weights."""
         for m in self.children():
             m.apply(fn)
         fn(self)
@@ -341,9 +353,11 @@ class Module:
         return self._apply(lambda t: t.to(dtypes.float64) if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
+        """Nothing to move: glassgrad runs on the CPU."""
         return self
 
     def type(self, dst_type: Any) -> Module:
+        """Cast floating-point parameters and buffers to ``dst_type``."""
         return self.to(dst_type)
 
     # ------------------------------------------------------------------ state
@@ -455,6 +469,7 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it and are called as ``module(input)``."""
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
@@ -527,6 +542,7 @@ class Module:
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
+        """Extra text printed inside ``Name(...)``; layers override it with their settings."""
         return ""
 
     def _get_name(self) -> str:
