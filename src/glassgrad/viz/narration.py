@@ -120,8 +120,11 @@ def _arg_names(node: Node) -> list[str]:
 class _Names:
     """Names for one node's inputs, output and scalars, ready to substitute into its formulas."""
 
-    def __init__(self, namer: Namer, node: Node, outs: dict[tuple[int, int], str] | None = None) -> None:
+    def __init__(self, namer: Namer, node: Node, outs: dict[tuple[int, int], str] | None = None,
+                 consts: dict[int, str] | None = None) -> None:
         outs = outs or {}
+        #: input index -> the user's name of a constant input (a tensor that needs no gradient)
+        self.consts = consts or {}
         self.out = namer.node(node)
         #: one name per output (``a, b, c = x.unbind(0)``)
         self.outs = [self.out] if node.n_outputs == 1 else \
@@ -136,6 +139,8 @@ class _Names:
         for i, a in enumerate(self.args):
             if i < len(self.inputs) and self.inputs[i] is not None:
                 self.map[a] = self.inputs[i]
+            elif i in self.consts:
+                self.map[a] = self.consts[i]
             elif a == "self":  # a constant (no gradient needed): the formula's own name, not "self"
                 self.map[a] = "input"
         for k, v in _slot_values(node).items():
@@ -153,11 +158,13 @@ class _Names:
         return re.sub(r"\b1 \* ", "", _IDENT.sub(one, text)) if "alpha" in text else _IDENT.sub(one, text)
 
     def named(self, i: int) -> bool:
-        """True when input ``i`` has a name (it is a tensor in the graph, not a constant)."""
-        return i < len(self.inputs) and self.inputs[i] is not None
+        """True when input ``i`` has a name (a tensor of the graph, or a constant the user named)."""
+        return (i < len(self.inputs) and self.inputs[i] is not None) or i in self.consts
 
     def input(self, i: int) -> str:
         name = self.inputs[i] if i < len(self.inputs) else None
+        if name is None:
+            name = self.consts.get(i)
         return name if name is not None else f"input{i}"
 
 
@@ -232,6 +239,45 @@ def output_names(frame: Any, names: dict[str, Any] | None = None) -> dict[tuple[
         for k, v in list(scope.items()):
             if isinstance(v, Tensor) and v.grad_fn is not None and v.grad_fn.n_outputs > 1 and not k.startswith("_"):
                 out[(id(v.grad_fn), v._output_nr)] = k
+    return out
+
+
+def constant_names(frame: Any, names: dict[str, Any] | None = None) -> dict[int, str]:
+    """id(tensor) -> the caller's name, for the tensors that need no gradient (data, masks, targets)."""
+    scopes: list[dict[str, Any]] = []
+    if frame is not None:
+        scopes += [frame.f_globals] if frame.f_globals is frame.f_locals else [frame.f_globals, frame.f_locals]
+    if names:
+        scopes.append(names)
+    out: dict[int, str] = {}
+    for scope in scopes:
+        for k, v in list(scope.items()):
+            if isinstance(v, Tensor) and not v.requires_grad and not k.startswith("_"):
+                out[id(v)] = k
+    return out
+
+
+def _constant_inputs(roots: list[Node], constants: dict[int, str]) -> dict[int, dict[int, str]]:
+    """id(node) -> {input index: name} where a node's one constant input is a tensor it saved and the user named.
+
+    Read before backward runs (it frees what nodes saved): ``h = X @ W`` saves X, so the rule reads
+    ``grad_W = X.T @ grad_h``.
+    """
+    out: dict[int, dict[int, str]] = {}
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(m for m, _ in node.next_functions if m is not None)
+        free = [i for i, e in enumerate(node._next) if e is None]
+        if len(free) != 1 or not node._saved:
+            continue
+        found = {constants[id(s)] for s in node._saved if isinstance(s, Tensor) and id(s) in constants}
+        if len(found) == 1:
+            out[id(node)] = {free[0]: found.pop()}
     return out
 
 
@@ -311,10 +357,13 @@ class Narrator:
     """An engine observer that writes one paragraph per backward step to ``file``."""
 
     def __init__(self, namer: Namer, file: TextIO | None = None, values: dict[int, np.ndarray] | None = None,
-                 outs: dict[tuple[int, int], str] | None = None) -> None:
+                 outs: dict[tuple[int, int], str] | None = None, constants: dict[int, str] | None = None) -> None:
         self.namer = namer
         #: names of the outputs of nodes with several outputs (see :func:`output_names`)
         self.outs = outs or {}
+        #: id(tensor) -> the user's name, for tensors that need no gradient (see :func:`constant_names`)
+        self.constants = constants or {}
+        self._consts: dict[int, dict[int, str]] = {}
         #: id(grad_fn) -> the value of its result, where the caller holds it (see :func:`held_values`)
         self.values = values or {}
         self.file = file
@@ -331,6 +380,7 @@ class Narrator:
     def on_start(self, roots: Any, grads: Any) -> None:
         self.count = 0
         self._before = {}
+        self._consts = _constant_inputs([n for n, _ in roots], self.constants) if self.constants else {}
         parts = []
         for (node, _nr), g in zip(roots, grads):
             name = self.namer.node(node)
@@ -340,7 +390,7 @@ class Narrator:
 
     def on_node(self, node: Node, upstream: Any, passed: Any) -> None:
         self.count += 1
-        names = _Names(self.namer, node, self.outs)
+        names = _Names(self.namer, node, self.outs, self._consts.get(id(node)))
         ups = [_copy(u) for u in upstream] if isinstance(upstream, list | tuple) else [_copy(upstream)]
         up = ups[0] if len(ups) == 1 else None
         L = self.root
@@ -428,7 +478,7 @@ def narrate(file: TextIO | None = None, names: dict[str, Any] | None = None) -> 
     """
     frame = user_frame()
     ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names),
-                  output_names(frame, names))
+                  output_names(frame, names), constant_names(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         yield ob
@@ -444,7 +494,7 @@ def explain(loss: Tensor, gradient: Tensor | None = None, retain_graph: bool | N
     """
     frame = caller_frame()
     ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names),
-                  output_names(frame, names))
+                  output_names(frame, names), constant_names(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         loss.backward(gradient, retain_graph=retain_graph)
