@@ -158,7 +158,8 @@ CASES: list[tuple[str, Callable[[Any], Any], list[tuple[int, ...]]]] = [
 @pytest.mark.parametrize("name,make,shapes", CASES, ids=[c[0] for c in CASES])
 def test_layer_matches_torch(name: str, make: Callable[[Any], Any], shapes: list[tuple[int, ...]], dtype: str) -> None:
     run_case(make, shapes, dtype, train=True)
-    run_case(make, shapes, dtype, train=False, seed=1)
+    if dtype == "float64":  # eval mode once (float32 adds nothing mode-specific)
+        run_case(make, shapes, dtype, train=False, seed=1)
 
 
 # ---------------------------------------------------------------------------- batch norm
