@@ -155,3 +155,17 @@ def test_nodes_made_inside_one_call_are_checked_with_it(monkeypatch):
     assert {r.node for r in report.failures} >= {"AddmmBackward0"}
     assert next(r for r in report.failures if r.node == "AddmmBackward0").detail.startswith(
         "made inside glassgrad.nn.functional.linear(), which fails")
+
+
+def test_capture_keeps_no_graph_alive():
+    import weakref
+
+    from glassgrad.viz.checking import _STATE
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    with viz.capture():
+        y = (x * 2).sin()
+    node = weakref.ref(y.grad_fn)
+    assert node() in _STATE.forwards
+    n = len(_STATE.forwards)
+    del y
+    assert node() is None and len(_STATE.forwards) == n - 2

@@ -79,10 +79,8 @@ class _Capture:
     def __init__(self) -> None:
         self.depth = 0
         self.active = 0
-        #: output node -> (call, output index)
+        #: output node -> (call, output index); an entry (and its copied inputs) goes when its node goes
         self.forwards: weakref.WeakKeyDictionary[Node, tuple[_Call, int]] = weakref.WeakKeyDictionary()
-        self.calls: list[weakref.ref[_Call]] = []
-        self._keep: list[_Call] = []
 
 
 _STATE = _Capture()
@@ -141,21 +139,16 @@ def _recorded(fn: Callable[..., Any], setitem: bool = False, label: str = "") ->
         finally:
             st.depth -= 1
         rec.hi = next_seq()
-        made = False
         if setitem:  # x[i] = v: the result is x itself, with a new grad_fn (CopySlices keeps an old number)
             rec.fn = _setitem_result
             node = args[0].grad_fn
             if node is not None and node is not before and node not in st.forwards:
                 st.forwards[node] = (rec, 0)
-                st._keep.append(rec)
             return out
         for i, t in enumerate(_outputs(out)):
             node = None if t is None else t.grad_fn
             if node is not None and rec.lo < node._seq < rec.hi and node not in st.forwards:
                 st.forwards[node] = (rec, i)
-                made = True
-        if made:
-            st._keep.append(rec)
         return out
     return call
 
@@ -217,9 +210,6 @@ def capture() -> Iterator[None]:
         st.active -= 1
         for owner, name, orig in reversed(patched):
             setattr(owner, name, orig)
-        # keep only the calls whose nodes are still alive
-        alive = {id(c) for c, _ in st.forwards.values()}
-        st._keep = [c for c in st._keep if id(c) in alive]
 
 
 # ---------------------------------------------------------------------------- the check

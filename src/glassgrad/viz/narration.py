@@ -4,7 +4,7 @@ For the chapter's graph (section 7.4: ``a = x*2; b = a+3; c = b**2; d = c/2; e =
 
     >>> glassgrad.viz.explain(e)
     backward from e (AddBackward0), seeded with de/de = 1
-    [1] AddBackward0   e = d + other   (other a number)
+    [1] AddBackward0   e = d + 1
           upstream  de/de = 1
           local     de/dd = 1
           product   de/dd = 1 × 1 = 1   → d (DivBackward0)
