@@ -156,7 +156,8 @@ class Tensor:
     # ------------------------------------------------------------------ flags
     @property
     def requires_grad(self) -> bool:
-        return self._rg
+        ex = self._extra
+        return self._rg and (ex is None or "fw_only" not in ex)  # fw_only: see autograd/forward_ad.py
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -320,6 +321,9 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
     def element_size(self) -> int:
         return self._data.itemsize
 
@@ -461,13 +465,18 @@ class Tensor:
     # ------------------------------------------------------------------ printing
     def __repr__(self, *, prefix: str = "tensor(") -> str:
         fn = self.grad_fn
+        tangent = None
+        if self._extra is not None and "fw" in self._extra:
+            from .autograd.forward_ad import tangent_of
+            tangent = tangent_of(self)
         return format_tensor(
             _B.to_host(self._data),
             dtype_name=self.dtype.name,
             default_dtype_name=D.get_default_dtype().name,
-            requires_grad=self._rg and fn is None,
+            requires_grad=self.requires_grad and fn is None,
             grad_fn_name=None if fn is None else type(fn).__name__,
             prefix=prefix,
+            extra_suffixes=() if tangent is None else (f"tangent={tangent}",),  # __format__: 0-d prints as a number
         )
 
     __str__ = __repr__

@@ -43,7 +43,7 @@ def _as_seq(x: Any) -> tuple[Any, ...]:
 
 
 def _root(t: Any, i: int) -> tuple[Node, int]:
-    if not t._rg:
+    if not t.requires_grad:
         raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
@@ -238,3 +238,4 @@ def _attach_api() -> None:
         g[name] = mod
         for n in getattr(mod, "__all__", ()):
             g[n] = getattr(mod, n)
+    g["forward_ad"] = importlib.import_module(f"{__name__}.forward_ad")  # a submodule only, as in PyTorch

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as D
+from ..autograd.forward_ad import FW, after_record
 from ..autograd.grad_mode import ANOMALY, STATE, user_stack
 from ..autograd.graph import pack_saved
 from ..backends import backend
@@ -21,7 +22,7 @@ ndarray = _B.ndarray
 FROM_NP = D.FROM_NP
 
 __all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "as_tensor_arg", "wrap_dim",
-           "SavedOutput", "saved_output", "FROM_NP", "D", "STATE", "dims_arg", "broadcast_error"]
+           "SavedOutput", "saved_output", "record_outputs", "FROM_NP", "D", "STATE", "dims_arg", "broadcast_error"]
 
 
 def wrap(data: Any) -> Tensor:
@@ -42,6 +43,9 @@ def edge(t: Tensor) -> tuple[Node, int, tuple[int, ...], Any] | None:
         d = t._data
         return (fn, t._output_nr, d.shape, d.dtype)
     if t._rg:
+        ex = t._extra
+        if ex is not None and "fw_only" in ex:  # a dual tensor that carries a tangent only (forward_ad)
+            return None
         d = t._data
         return (t._accumulator(), 0, d.shape, d.dtype)
     return None
@@ -57,7 +61,8 @@ def needs_grad(*inputs: Any) -> bool:
     return False
 
 
-def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...] = ()) -> Tensor:
+def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...] = (), *,
+           more_outputs: bool = False) -> Tensor:
     """Make ``node`` the grad_fn of ``out``: edges to the tensor ``inputs``, ``saved`` values for backward.
 
     Saved input tensors remember their version now, so an in-place change
@@ -78,7 +83,20 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
         node._hook_state()["traceback_"] = user_stack()
     out.grad_fn = node
     out._rg = True
+    if FW.used and not more_outputs:  # forward-mode AD has been used: give the result its tangent
+        after_record((out,), node, inputs)
     return out
+
+
+def record_outputs(outs: tuple[Tensor, ...], node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...] = ()) -> None:
+    """``record`` for a node with several outputs: output i of ``node`` is ``outs[i]``."""
+    record(outs[0], node, inputs, saved, more_outputs=True)
+    for i, o in enumerate(outs[1:], 1):
+        o.grad_fn = node
+        o._rg = True
+        o._output_nr = i
+    if FW.used:
+        after_record(outs, node, inputs)
 
 
 def _versions(saved: tuple[Any, ...]) -> tuple[Any, ...] | None:

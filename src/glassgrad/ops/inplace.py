@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.forward_ad import move_tangent, view_tangent_into_base, view_tangents_from_root
 from ..engine.engine import _validate
 from ..engine.node import FREED_MSG, SavedOutput, next_seq
 from . import elementwise as E
@@ -97,13 +98,14 @@ def check_inplace(self: Tensor, op: str = "", *, requires_grad: bool = False) ->
     base = self._base
     if not (self._rg or requires_grad or (base is not None and base._rg)):
         return
+    rg = self.requires_grad  # not _rg: a forward-AD dual tensor may carry a tangent only
     if base is not None:
         ex = self._extra
         if ex is not None and ex.get("cm") is not None:
             raise RuntimeError(_view_error(self, False))
-        if self._rg and base.grad_fn is None:
+        if rg and base.grad_fn is None and base.requires_grad:
             raise RuntimeError(VIEW_OF_LEAF_INPLACE)
-    if self._rg and self.grad_fn is None:
+    if rg and self.grad_fn is None:
         raise RuntimeError(LEAF_INPLACE)
 
 
@@ -179,6 +181,9 @@ def _rebase_history(self: Tensor, fn: Node | None, old: tuple[Any, int] | None =
     call this (through ``_commit``) instead of only bumping the version.
     """
     base = self._base
+    if fn is not None and self.grad_fn is not fn:
+        fn = None  # forward AD: only tangents flowed in, ``record`` dropped the node (autograd/forward_ad.py)
+        _tangents_after_inplace(self)
     if fn is not None and old is None and fn._next and fn._next[0] is not None:
         old = fn._next[0][:2]
     if base is None:
@@ -232,7 +237,7 @@ def _refresh_views(root: Tensor) -> None:
     """Every live view of ``root`` now shows part of the root's new history (PyTorch regenerates a view's
     grad_fn when the version it was made at is stale): ``AsStridedBackward0``, or ``Invalid`` for a
     view whose creation mode forbids it."""
-    if not root._rg:
+    if not root.requires_grad and root.grad_fn is None:  # (a forward-AD dual root carries a tangent only)
         return
     views = live_views(root)
     if not views:
@@ -424,6 +429,8 @@ def _snapshot(self: Tensor) -> Tensor:
     t.grad_fn = self.grad_fn
     t._output_nr = self._output_nr
     t._rg = self._rg
+    if self._extra is not None and "fw" in self._extra:
+        move_tangent(self, t)
     return t
 
 
@@ -443,7 +450,22 @@ def _rebase(self: Tensor, result: Tensor) -> Tensor:
     if recording:
         _alias_saved_output(fn, result, self)
     _rebase_history(self, fn if recording else None, old)
+    if result._extra is not None and "fw" in result._extra:
+        move_tangent(result, self)
+        if not recording:
+            _tangents_after_inplace(self)
     return self
+
+
+def _tangents_after_inplace(self: Tensor) -> None:
+    """Forward AD with tangents only (no graph to rebase): an in-place change of ``self`` reaches its
+    root's tangent (when ``self`` is a view) and every other live view's tangent, as PyTorch's tangents,
+    which are views of one another, would."""
+    root = self._base if self._base is not None else self
+    if root is not self:
+        view_tangent_into_base(self, root, lambda F, bt, vt: _Region(root._data, self._data).replace(F, bt, vt))
+    views = [v for v in live_views(root) if v is not self]
+    view_tangents_from_root(root, views, lambda F, rt, v: _Region(root._data, v._data).take(F, rt))
 
 
 def _alias_saved_output(fn: Node, result: Tensor, self: Tensor) -> None:
@@ -549,9 +571,10 @@ def zero_(self: Tensor) -> Tensor:
     recording = _begin(self)
     self._data[...] = 0  # (PyTorch allows zero_ and fill_ with a number on an expanded tensor)
     if recording:
-        record(self, ZeroBackward0(), (self,))
+        node = ZeroBackward0()
+        record(self, node, (self,))
         self._output_nr = 0
-        return _commit(self, self.grad_fn)
+        return _commit(self, node)
     return _commit(self, None)
 
 

@@ -1285,8 +1285,8 @@ def svdvals(A: Tensor) -> Tensor:
         u, s, vh = xp.linalg.svd(d.astype(xp.float64), full_matrices=False)
     r = wrap(s.astype(d.dtype))
     if STATE.grad_enabled and A._rg:
-        record(r, LinalgSvdBackward0(), (A,), (u.astype(d.dtype), vh.astype(d.dtype)))
         r._output_nr = 1  # S of (U, S, Vh), as PyTorch's svdvals records it
+        record(r, LinalgSvdBackward0(), (A,), (u.astype(d.dtype), vh.astype(d.dtype)))
     return r
 
 

@@ -23,7 +23,7 @@ import warnings
 from typing import Any
 
 from ..tensor import _C_NAMES
-from ._base import STATE, D, Node, Tensor, dims_arg, record, saved_output, wrap, wrap_dim, xp
+from ._base import STATE, D, Node, Tensor, dims_arg, record, record_outputs, saved_output, wrap, wrap_dim, xp
 from ._ns import register_rule_fn
 from .elementwise import _out
 from .inplace import _unary_inplace
@@ -105,11 +105,7 @@ def _along(dim: int, s: Any) -> tuple[Any, ...]:
 
 def _multi_output(outs: tuple[Tensor, ...], node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...]) -> None:
     """Make ``node`` the grad_fn of every tensor in ``outs`` (output i has ``output_nr`` i)."""
-    record(outs[0], node, inputs, saved)
-    for i, o in enumerate(outs[1:], 1):
-        o.grad_fn = node
-        o._rg = True
-        o._output_nr = i
+    record_outputs(outs, node, inputs, saved)
 
 
 def _write_out(name: str, r: Tensor, out: Tensor | None) -> Tensor:

@@ -13,7 +13,7 @@ import weakref
 from typing import Any
 
 from ..tensor import _typename
-from ._base import STATE, D, Node, Tensor, dims_arg, record, wrap, wrap_dim, xp
+from ._base import STATE, D, Node, Tensor, dims_arg, record, record_outputs, wrap, wrap_dim, xp
 from ._ns import register_rule_fn
 
 _as_strided = xp.lib.stride_tricks.as_strided
@@ -549,11 +549,7 @@ def _multi_views(input: Tensor, keys: list[Any], node: _JoinedViews) -> tuple[Te
     outs = tuple(make_view(input, d[k + (Ellipsis,)], multi=True) for k in keys)
     if STATE.grad_enabled and input._rg and outs:
         node.n_outputs = len(outs)
-        record(outs[0], node, (input,))
-        for i, o in enumerate(outs[1:], 1):
-            o.grad_fn = node
-            o._rg = True
-            o._output_nr = i
+        record_outputs(outs, node, (input,))
     return outs
 
 
