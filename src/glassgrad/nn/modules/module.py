@@ -336,7 +336,7 @@ class Module:
             )
 
         def convert(t: Tensor) -> Tensor:
-            floating = t.is_floating_point() or t.is_complex()
+            floating = t.is_floating_point() or t.dtype.is_complex
             if device is not None:
                 t = t.to(device)
             return t.to(dtype) if dtype is not None and floating else t
