@@ -134,3 +134,28 @@ def test_create_graph_and_several_outputs():
     with viz.narrate(file=out):
         g.backward()
     assert "z.grad = 12   (was None)" in out.getvalue() and "z.grad = 24   (was 12, + 12)" in out.getvalue()
+
+
+class _Cube(gg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * grad * x ** 2
+
+
+def test_custom_function_steps():
+    x = gg.tensor(2.0, requires_grad=True)
+    y = _Cube.apply(x)
+    out = io.StringIO()
+    viz.explain(y, file=out)
+    assert "[1] _CubeBackward   y = _Cube.apply(x)\n      upstream  dy/dy = 1\n      local     dy/dx = 12\n" in out.getvalue()
+    v = gg.tensor([1.0, 2.0], requires_grad=True)
+    s = _Cube.apply(v).sum()
+    out = io.StringIO()
+    viz.explain(s, file=out)
+    assert "rule      grad_v = _Cube.backward(ctx, grad_t0)\n      result    grad_v: [2] = [3, 12]" in out.getvalue()

@@ -210,7 +210,7 @@ def local_formula(node: Node, i: int, names: _Names) -> str:
         return f"1/{y}" if i == 0 else f"-{x}/{_power(y, 2)}"
     ders = type(node).derivatives
     if i >= len(ders):
-        return "?"
+        return ""   # no rule to show (a custom Function): the value alone
     rule = names.sub(ders[i].split("   (")[0]).strip()
     if rule == "grad":
         return "1"
@@ -346,8 +346,12 @@ def _paren(s: str) -> str:
 def matrix_rule(node: Node, i: int, names: _Names) -> str:
     """The rule for input ``i`` in matrix form: ``grad_W = x.T @ grad_h``."""
     ders = type(node).derivatives
-    rule = ders[i] if i < len(ders) else "?"
-    main = rule.split("   (")[0]
+    if i >= len(ders):   # a custom Function: its own backward is the rule
+        cls = getattr(type(node), "_forward_cls", None)
+        fn = f"{cls.__name__}.backward" if cls is not None else f"{node.name()}.backward"
+        pick = f"[{i}]" if len(node.next_functions) > 1 else ""
+        return f"grad_{names.input(i)} = {fn}(ctx, grad_{names.out}){pick}"
+    main = ders[i].split("   (")[0]
     return f"grad_{names.input(i)} = {names.sub(main, grad=f'grad_{names.out}')}"
 
 
@@ -415,7 +419,7 @@ class Narrator:
                 continue
             gv = _copy(g)
             scalar = up is not None and np.size(up) == 1 and np.size(gv) == 1
-            if scalar and len(type(node).derivatives) > i:
+            if scalar:
                 local = local_formula(node, i, names)
                 upv = float(np.asarray(up).reshape(()).real)
                 if upv != 0:
@@ -428,7 +432,7 @@ class Narrator:
                     self._say(f"      local     d{names.out}/d{target} = {shown}")
                     self._say(f"      product   d{L}/d{target} = {_num(upv)} × {lval} = {fmt_value(gv)}   → {dest}")
                 else:
-                    self._say(f"      local     d{names.out}/d{target} = {local}")
+                    self._say(f"      local     d{names.out}/d{target} = {local or '(not needed: upstream is 0)'}")
                     self._say(f"      product   d{L}/d{target} = 0   → {dest}")
             else:
                 shapes = f"{_shape(gv)}"
