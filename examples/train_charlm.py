@@ -22,6 +22,7 @@ import torch.nn.functional as F
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=600)
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--sample", type=int, default=200, help="characters to generate at the end")
 args = parser.parse_args()
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -122,7 +123,7 @@ for step in range(1, args.steps + 1):
 # generate: one character at a time from the softmax of the last position's logits
 idx = torch.tensor([[stoi[c] for c in "Elizabeth"]])
 with torch.no_grad():
-    for _ in range(200):
+    for _ in range(args.sample):
         probs = F.softmax(model(idx[:, -block:])[0, -1] / 0.8, dim=-1)
         idx = torch.cat([idx, torch.multinomial(probs, 1, generator=g).view(1, 1)], dim=1)
 print("".join(chars[i] for i in idx[0].tolist()))

@@ -157,8 +157,12 @@ class CharLMResult:
 
 
 def train(torch: ModuleType, steps: int = DEFAULT_STEPS, seed: int = 0, progress: bool = True,
-          sample_chars: int = 200, log: Any = print) -> CharLMResult:
-    """Train the model for ``steps`` AdamW steps on the framework ``torch`` (glassgrad or torch)."""
+          sample_chars: int = 200, verbose: bool = True) -> CharLMResult:
+    """Train the model for ``steps`` AdamW steps on the framework ``torch`` (glassgrad or torch).
+
+    ``verbose`` prints the train and validation losses at each evaluation; ``sample_chars`` characters
+    are generated at the end (0: none).
+    """
     text = load_text()
     itos = sorted(set(text))
     stoi = {c: i for i, c in enumerate(itos)}
@@ -203,8 +207,9 @@ def train(torch: ModuleType, steps: int = DEFAULT_STEPS, seed: int = 0, progress
             v = val_loss()
             for k, val in zip(hist, (step, running / seen, v)):
                 hist[k].append(val)
-            bar.write(f"step {step:5d}  train loss {running / seen:.4f}  val loss {v:.4f}  "
-                      f"(unigram entropy {h_unigram:.4f})")
+            if verbose:
+                bar.write(f"step {step:5d}  train loss {running / seen:.4f}  val loss {v:.4f}  "
+                          f"(unigram entropy {h_unigram:.4f})")
             running, seen = 0.0, 0
     wall = time.perf_counter() - start
     bar.close()
