@@ -75,7 +75,7 @@ def test_tensors_show_shapes_and_the_matrix_rule():
     out = io.StringIO()
     viz.explain(loss, file=out)
     text = out.getvalue()
-    assert "[2] MmBackward0   h = X @ W" in text
+    assert "[2] MmBackward0   h = X @ W\n      shapes    W: [3, 2] → h: [4, 2]\n" in text
     assert "rule      grad_W = X.T @ grad_h" in text   # X needs no gradient: named from the caller's variables
     assert "grad_h: [4, 2] = <[4, 2]: mean 1, min 1, max 1, norm 2.82843>" in text   # large: summarised
     small = np.array2string(W.grad.numpy(), separator=", ", max_line_width=10**6,

@@ -401,6 +401,11 @@ class Narrator:
         _constant_from_values(node, names, self.values)
         _constant_from_ratio(node, names, up, passed)
         self._say(f"[{self.count}] {node.name()}   {forward_formula(node, names)}")
+        if any(u is not None and np.ndim(u) > 0 for u in ups) or any(e is not None and e[2] for e in node._next):
+            # tensors: the shapes the rule works on
+            ins = [f"{names.input(i)}: {list(e[2])}" for i, e in enumerate(node._next) if e is not None]
+            outs = [f"{n}: {_shape(u)}" for n, u in zip(names.outs, ups) if u is not None]
+            self._say(f"      shapes    {', '.join(ins)} → {', '.join(outs)}")
         if len(ups) == 1:
             self._say(f"      upstream  d{L}/d{names.out} = {self._shown(up)}")
         else:
