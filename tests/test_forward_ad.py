@@ -192,3 +192,69 @@ def test_tangent_matches_torch_forward_ad(op: OpInfo, sample: Sample) -> None:
     else:
         assert g_jv is not None
         np.testing.assert_allclose(g_jv, t_jv, rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------- tools built on it
+
+def test_gradcheck_forward_ad_passes_and_catches_a_wrong_tangent() -> None:
+    x = gg.tensor([0.3, -1.2, 2.0], dtype=gg.float64, requires_grad=True)
+    assert gg.autograd.gradcheck(lambda t: (t.sin() * t).sum(0, keepdim=True), (x,), check_forward_ad=True)
+
+    class Bad(gg.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return g * 2 * t ** 2         # wrong on purpose (should be 3 t²)
+
+    # the tangent of a custom Function without jvp is derived from its backward: forward mode sees the bug too
+    with pytest.raises(gg.autograd.GradcheckError,
+                       match="Jacobian computed with forward mode mismatch for output 0 with respect to input 0"):
+        gg.autograd.gradcheck(Bad.apply, (x,), check_forward_ad=True)
+    with pytest.raises(gg.autograd.GradcheckError, match="^Jacobian mismatch for output 0 with respect to input 0"):
+        gg.autograd.gradcheck(Bad.apply, (x,))
+
+
+def test_custom_function_jvp_is_used_when_defined() -> None:
+    torch = need_torch()
+    import torch.autograd.forward_ad as tfw
+
+    def run(m: Any, fw: Any) -> Any:
+        class Cube(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                ctx.save_for_backward(t)
+                ctx.t = t
+                return t ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                (t,) = ctx.saved_tensors
+                return g * 3 * t ** 2
+
+            @staticmethod
+            def jvp(ctx, tangent):
+                return 3 * ctx.t ** 2 * tangent
+
+        with fw.dual_level():
+            d = fw.make_dual(m.tensor([1.0, 2.0]), m.tensor([1.0, 0.5]))
+            return fw.unpack_dual(Cube.apply(d)).tangent.tolist()
+
+    assert run(gg, gfw) == run(torch, tfw) == [3.0, 6.0]
+
+
+def test_grad_is_grads_batched_matches_torch() -> None:
+    torch = need_torch()
+
+    def run(m: Any) -> list[np.ndarray]:
+        x = m.tensor([[1.0, 2.0], [3.0, -1.0]], dtype=m.float64, requires_grad=True)
+        y = (x ** 2).sum(1)
+        gos = m.eye(2, dtype=m.float64)          # one basis vector per batch entry: the Jacobian's rows
+        (jac,) = m.autograd.grad(y, x, gos, is_grads_batched=True)
+        return [jac.detach().numpy()]
+
+    np.testing.assert_array_equal(run(gg)[0], run(torch)[0])

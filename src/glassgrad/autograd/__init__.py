@@ -179,8 +179,9 @@ def grad(
     >>> torch.autograd.grad(x ** 2, x)
     (tensor(6.),)
     """
-    if is_grads_batched:
-        raise NotImplementedError("is_grads_batched=True is not supported by glassgrad yet")
+    if is_grads_batched:  # each grad_output carries a batch dimension first: one backward pass per entry
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if materialize_grads and allow_unused is False:
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
@@ -218,6 +219,25 @@ def grad(
             g = _tm.Tensor._make(g if type(g) is _tm._ndarray else _tm._xp.asarray(g))
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | None, create_graph: bool,
+                  allow_unused: bool | None, materialize_grads: bool) -> tuple[Any, ...]:
+    """``grad(..., is_grads_batched=True)``: PyTorch vmaps the backward over the first dimension of
+    ``grad_outputs``; glassgrad loops over it (same results) and stacks the gradients."""
+    from ..ops.shape import stack
+    gos = _as_seq(grad_outputs)
+    if not gos or any(g is None for g in gos):
+        raise RuntimeError("If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
+                           "as the batch dimension. The sizes of the remaining dimensions are expected to match "
+                           "the shape of corresponding output, but a mismatch was detected: grad_output[0] is None")
+    n = gos[0].shape[0]
+    per: list[tuple[Any, ...]] = []
+    for b in range(n):
+        keep = True if b < n - 1 else retain_graph
+        per.append(grad(outputs, inputs, tuple(g[b] for g in gos), retain_graph=keep, create_graph=create_graph,
+                        allow_unused=allow_unused, materialize_grads=materialize_grads))
+    return tuple(None if per[0][i] is None else stack([p[i] for p in per]) for i in range(len(per[0])))
 
 
 class Variable:

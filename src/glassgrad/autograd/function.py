@@ -378,7 +378,32 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], output: Any, nx
         ctx.n_outputs = len(outs)
         ctx._seq = next_seq()
     _save(ctx, outs, is_executable)
+    from .forward_ad import FW
+    if FW.used and is_executable:
+        _forward_tangents(ctx, args, outs)
     return tuple(outs) if is_tuple else outs[0]
+
+
+def _forward_tangents(ctx: BackwardCFunction, args: tuple[Any, ...], outs: list[Any]) -> None:
+    """Forward AD through a custom Function: its own ``jvp`` when it defines one (as PyTorch requires);
+    otherwise — where PyTorch raises — the tangent derived from its ``backward``, as for every op
+    (see autograd/forward_ad.py), so that forward mode checks a custom backward too."""
+    from .forward_ad import _set_tangent, after_record, tangent_of
+    tensors = tuple(o for o in outs if isinstance(o, Tensor) and o.grad_fn is ctx)
+    if not tensors:
+        return
+    fn_cls = type(ctx)._forward_cls
+    if fn_cls.jvp is Function.jvp:
+        after_record(tensors, ctx, args)
+        return
+    tangents = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return
+    res = fn_cls.jvp(ctx, *tangents)
+    res = res if isinstance(res, tuple) else (res,)
+    for o, tan in zip(outs, res):
+        if isinstance(o, Tensor) and tan is not None:
+            _set_tangent(o, tan)
 
 
 def _save(ctx: BackwardCFunction, outs: list[Any], is_executable: bool) -> None:

@@ -9,7 +9,8 @@ are laid out as PyTorch lays them out: ``(input.numel(), output.numel())``.
 
 Only PyTorch's slow (full-Jacobian) mode is implemented: ``fast_mode=True`` is
 accepted and runs the same full check.  Forward-mode AD and batched-grad checks
-are not available (``check_forward_ad``/``check_batched_grad`` must stay False).
+are not available (``check_batched_grad`` must stay False); ``check_forward_ad`` compares the
+Jacobian from forward-mode AD (``autograd.forward_ad``) with the numerical one too.
 """
 
 from __future__ import annotations
@@ -153,20 +154,64 @@ def _analytical_jacobian(inputs: tuple[Any, ...], output: Any, nondet_tol: float
     return j1
 
 
-def _mismatch_msg(a: np.ndarray, n: np.ndarray, i: int, j: int) -> str:
+def _forward_jacobian(func: Callable[..., Any], inputs: tuple[Any, ...], n_outputs: int) -> list[list[np.ndarray]]:
+    """The Jacobian by forward-mode AD: one run with dual inputs per input element (PyTorch's layout:
+    [input j][output i], rows = input elements, columns = output elements)."""
+    from . import forward_ad as fw
+    diff = [k for k, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
+    result = []
+    with fw.dual_level():
+        for k in diff:
+            x = inputs[k]
+            rows: list[list[np.ndarray]] = [[] for _ in range(n_outputs)]
+            for e in range(x._data.size):
+                basis = np.zeros(x._data.size, dtype=x._data.dtype)
+                basis[e] = 1
+                args = list(inputs)
+                args[k] = fw.make_dual(x.detach(), _make(basis.reshape(x._data.shape)))
+                outs = _as_tuple(func(*args))
+                for i, o in enumerate(outs[:n_outputs]):
+                    tan = fw.unpack_dual(o).tangent
+                    rows[i].append(np.zeros(o._data.size) if tan is None else np.asarray(tan._data).reshape(-1))
+            result.append([np.stack(r) if r else np.zeros((0, 0)) for r in rows])
+    return result
+
+
+def _check_forward_ad(func: Callable[..., Any], tupled: tuple[Any, ...], numerical: list[Any],
+                      func_out: tuple[Any, ...], atol: float, rtol: float) -> None:
+    forward = _forward_jacobian(func, tupled, len(func_out))
+    for j, (fj, nj) in enumerate(zip(forward, numerical)):
+        for i, o in enumerate(func_out):
+            if o._data.dtype.kind not in "fc":
+                continue
+            a, n = fj[i], nj[i]
+            if a.size == 0 and n.size == 0:
+                continue
+            dt = np.promote_types(a.dtype, n.dtype)
+            if not np.allclose(a.astype(dt), n.astype(dt), rtol=rtol, atol=atol):
+                raise GradcheckError(_mismatch_msg(a, n, i, j, forward=True))
+
+
+def _mismatch_msg(a: np.ndarray, n: np.ndarray, i: int, j: int, forward: bool = False) -> str:
+    mode = "computed with forward mode " if forward else ""
     return (
-        f"Jacobian mismatch for output {i:d} with respect to input {j:d},\n"
+        f"Jacobian {mode}mismatch for output {i:d} with respect to input {j:d},\n"
         f"numerical:{_make(n)}\nanalytical:{_make(a)}\n"
     )
 
 
 def _gradcheck_helper(func: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: float,
-                      nondet_tol: float, check_undefined_grad: bool) -> bool:
+                      nondet_tol: float, check_undefined_grad: bool, check_forward_ad: bool = False,
+                      check_backward_ad: bool = True) -> bool:
     tupled = _as_tuple(inputs)
     _check_inputs(tupled)
     func_out = _as_tuple(func(*tupled))
     outputs = _differentiable_outputs(func_out)
     numerical = _numerical_jacobian(func, tupled, eps)
+    if check_forward_ad:
+        _check_forward_ad(func, tupled, numerical, func_out, atol, rtol)
+    if not check_backward_ad:
+        return True
     if not outputs:
         for per_out in numerical:
             for jac in per_out:
@@ -232,16 +277,16 @@ def gradcheck(
     >>> torch.autograd.gradcheck(torch.sin, (x,))
     True
     """
-    if check_forward_ad or check_batched_grad or check_batched_forward_grad:
-        raise NotImplementedError("glassgrad's gradcheck supports backward-mode checks only")
-    if not check_backward_ad:
-        raise NotImplementedError("glassgrad's gradcheck supports backward-mode checks only")
+    if check_batched_grad or check_batched_forward_grad:
+        raise NotImplementedError("glassgrad's gradcheck has no batched (vmap) checks: glassgrad.func.vmap "
+                                  "loops over the batch, so they would only repeat the unbatched check")
+    args = (func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_forward_ad, check_backward_ad)
     if not raise_exception:
         try:
-            return _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad)
+            return _gradcheck_helper(*args)
         except GradcheckError:
             return False
-    return _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad)
+    return _gradcheck_helper(*args)
 
 
 def gradgradcheck(
