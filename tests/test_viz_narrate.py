@@ -124,7 +124,8 @@ def test_create_graph_and_several_outputs():
     viz.explain(y, file=out)
     text = out.getvalue()
     assert "[3] MulBackward0   t0 = a * b" in text and "local     dt0/db = a = 1" in text
-    assert ("[4] UnbindBackward0   a, b, c = x.unbind(0)\n      upstream  dy/da = 4\n      upstream  dy/db = 1\n"
+    assert ("[4] UnbindBackward0   a, b, c = x.unbind(0)\n      shapes    x: [3] → a: [], b: [], c: []\n"
+            "      upstream  dy/da = 4\n      upstream  dy/db = 1\n"
             "      upstream  dy/dc = 12\n      rule      grad_x = stack(grads, 0)\n") in text
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 1.0, 12.0])
     z = gg.tensor(2.0, requires_grad=True)
