@@ -60,7 +60,7 @@ def test_the_whole_tour_runs_and_verifies_every_section(capsys):
         part = parts[key]
         assert line in part, f"{key}: {line!r} not in its section"
         assert "✓ matches PyTorch: all " in part, key
-        assert "── the code: " in part and "── verified by hand " in part
+        assert "── the code: " in part and "── verified: finite differences and the hand derivation " in part
     for key in ("7.4", "7.7", "hw5"):   # drawn, narrated and checked by finite differences
         assert "graph of " in parts[key] and "backward from " in parts[key]
         assert "✓ verified: each node's backward agrees with finite differences" in parts[key]

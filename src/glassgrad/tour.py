@@ -118,16 +118,14 @@ def run_program(path: Path) -> Run:
     ns = _namespace(path)
     out, err = io.StringIO(), io.StringIO()
     error: BaseException | None = None
-    shown = ""
+    full = shown = ""
     try:
         _execute(compile(path.read_text(encoding="utf-8"), str(path), "exec"), ns, out, err)
     except Exception as e:  # noqa: BLE001 - the program's own error is part of what the tour shows
         error = e
         full, shown = _program_traceback(path, e)
-        err.write(full)
-    warned = err.getvalue()[:len(err.getvalue()) - len(full)] if error is not None else err.getvalue()
-    shown = warned.replace(str(path), path.name) + shown
-    return Run(out.getvalue(), err.getvalue(), shown, ns, error)
+    warned = err.getvalue()
+    return Run(out.getvalue(), warned + full, warned.replace(str(path), path.name) + shown, ns, error)
 
 
 def _prefix(source: str, until: str | None) -> str:
@@ -136,7 +134,7 @@ def _prefix(source: str, until: str | None) -> str:
         return source
     lines = source.splitlines(keepends=True)
     for i, line in enumerate(lines):
-        if line.lstrip().startswith(until) and not line.startswith((" ", "\t")):
+        if line.startswith(until):   # a top-level line
             return "".join(lines[:i])
     raise ValueError(f"tour: no line starting with {until!r} in the program")
 
@@ -316,11 +314,11 @@ def _finite_differences(root: Any, names: dict[str, Any]) -> tuple[bool, str]:
         bad = "; ".join(f"{r.node} ({r.formula}): max error {r.max_error:.3g}" for r in report.failures)
         return False, f"✗ NOT verified: finite differences disagree with backward at {bad}"
     worst = max((r.max_error or 0.0 for r in passed), default=0.0)
-    more = "" if len(passed) == 1 else "s"
-    more += f", {inner} more inside them" if inner else ""
-    more += f", {len(unchecked)} not checkable" if unchecked else ""
+    counts = f"{len(passed)} node{'' if len(passed) == 1 else 's'}"
+    counts += f", {inner} more inside them" if inner else ""
+    counts += f", {len(unchecked)} not checkable" if unchecked else ""
     return True, (f"✓ verified: each node's backward agrees with finite differences of its forward "
-                  f"({len(passed)} node{more}; largest error {worst:.1e})")
+                  f"({counts}; largest error {worst:.1e})")
 
 
 def run_section(section: Section, file: TextIO | None = None) -> bool:
@@ -346,12 +344,12 @@ def run_section(section: Section, file: TextIO | None = None) -> bool:
     for line in run.shown_stderr.splitlines():
         p.prose(line, "  ! ", "  !     ")
     ok = True
-    if run.error is not None and not section.fails_on_purpose:
+    if run.error is not None and section.fails_on_purpose is None:
         p(f"✗ the program raised {type(run.error).__name__}: {run.error}")
         ok = False
     elif run.error is not None:
-        p.paragraph(f"(as in real PyTorch, the program stops with {type(run.error).__name__}: the first backward "
-                    f"freed the saved values of the graph it needs)", "  ")
+        p.paragraph(f"(as in real PyTorch, the program stops with {type(run.error).__name__}: "
+                    f"{section.fails_on_purpose})", "  ")
     p.rule("compared with real PyTorch 2.13")
     ok &= _compare_with_pytorch(p, path, run)
     graph_ns: dict[str, Any] = {}
@@ -376,7 +374,7 @@ def run_section(section: Section, file: TextIO | None = None) -> bool:
                     p(f"  >>> {line}")
                 exec(code, graph_ns)  # noqa: S102 - the section's own short step
                 _narrate(p, graph_ns[more_root], _tensors(graph_ns), section.narration_lines)
-    p.rule("verified by hand")
+    p.rule("verified: finite differences and the hand derivation")
     for line in checks:
         p.prose(line)
     for item in section.verify(Context(run.namespace, graph_ns, run.stdout, run.error, gg)):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -89,10 +89,9 @@ class Section:
     graph_until: str | None = None       # run the program's lines before the first line starting with this
     graph_code: str | None = None        # ... or this snippet instead
     more: tuple[tuple[str, str], ...] = ()   # further (code, root) steps, each narrated
-    fails_on_purpose: bool = False       # the program raises, as it does in PyTorch
+    fails_on_purpose: str | None = None  # the program raises, as it does in PyTorch: why
     narration_lines: int = 64            # longer narrations are shortened in the middle
     finite_differences: bool = True      # also check every node with viz.check
-    aliases: tuple[str, ...] = field(default_factory=tuple)
 
 
 # ---------------------------------------------------------------------------- helpers for the hand side
@@ -372,7 +371,8 @@ SECTIONS: list[Section] = [
         "this block fails in real PyTorch: z.backward() frees the saved values of y = x * 3, and z2 = y * 2 "
         "needs that graph again, so z2.backward() raises. glassgrad fails the same way, with the same warning "
         "and the same error.",
-        verify_7_2b, root="z", graph_until="z.backward()", fails_on_purpose=True),
+        verify_7_2b, root="z", graph_until="z.backward()",
+        fails_on_purpose="z.backward() freed the saved values of y = x * 3, and z2.backward() needs them again"),
     Section(
         "7.3a", "s7_3a_scalar_grad", "the gradient of a simple function",
         "backward() on a scalar fills x.grad with dy/dx. For y = x² the derivative is 2x, so at x = 3 "
