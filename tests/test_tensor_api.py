@@ -8,6 +8,7 @@ and error messages (type and exact text) must be the same.
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -833,3 +834,28 @@ def test_tensor_printing_does_not_warn() -> None:
         repr(x * 2)
         str(x)
     assert record == []
+
+
+def test_random_fills_uniform_normal() -> None:
+    """Tensor.uniform_ / normal_: PyTorch's grad_fn names and errors; glassgrad's own numbers."""
+    torch = pytest.importorskip("torch")
+    for m in (gg, torch):
+        x = m.zeros(3, requires_grad=True).clone()
+        assert x.uniform_(-1, 1).grad_fn.name() == "UniformBackward0"
+        assert x.normal_(0, 2).grad_fn.name() == "NormalBackward0"
+    for f in (lambda m: m.zeros(2, requires_grad=True).uniform_(), lambda m: m.zeros(2, dtype=m.int64).uniform_(),
+              lambda m: m.zeros(2).normal_(0, -1), lambda m: m.zeros(2).uniform_(2, 1)):
+        with pytest.raises(Exception) as e_t:
+            f(torch)
+        with pytest.raises(type(e_t.value), match=re.escape(str(e_t.value))):
+            f(gg)
+    gg.manual_seed(0)
+    u = gg.empty(10000).uniform_(2, 3)
+    n = gg.empty(10000).normal_(5, 0.5)
+    assert 2 <= u.min().item() and u.max().item() < 3 and abs(n.mean().item() - 5) < 0.05
+    assert abs(n.std().item() - 0.5) < 0.05
+    w = gg.ones(3, requires_grad=True)
+    y = w * 1
+    y.normal_()
+    y.sum().backward()      # the old value gets no gradient
+    assert w.grad.tolist() == [0.0, 0.0, 0.0]

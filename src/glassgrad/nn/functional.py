@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..ops.activation import log_softmax, softmax
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh
@@ -32,3 +34,11 @@ def _export_families() -> None:
 
 
 _export_families()
+
+
+def __getattr__(name: str) -> Any:
+    # multi_head_attention_forward lives with nn.MultiheadAttention (which imports this module)
+    if name == "multi_head_attention_forward":
+        from .modules.transformer import multi_head_attention_forward
+        return multi_head_attention_forward
+    raise AttributeError(f"module 'glassgrad.nn.functional' has no attribute '{name}'")

@@ -598,6 +598,36 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     return _commit(self, None)
 
 
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with U[from, to) numbers from glassgrad's generator (the gradient to the old value is zero)."""
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    return _random_fill(self, "check_uniform_bounds", lambda rng: rng.uniform(from_, to, self._data.shape),
+                        UniformBackward0, generator)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with N(mean, std²) numbers from glassgrad's generator (the gradient to the old value is zero)."""
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _random_fill(self, "normal_kernel_cpu", lambda rng: rng.normal(mean, std, self._data.shape),
+                        NormalBackward0, generator)
+
+
+def _random_fill(self: Tensor, kernel: str, draw: Any, node_cls: type[Node], generator: Any = None) -> Tensor:
+    from ..creation import _rng
+    if self._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{FROM_NP[self._data.dtype].scalar_name}\'')
+    recording = _begin(self)
+    self._data[...] = draw(_rng(generator))
+    if recording:
+        n = node_cls()
+        record(self, n, (self,))
+        self._output_nr = 0
+        return _commit(self, n)
+    return _commit(self, None)
+
+
 class ZeroBackward0(Node):
     __slots__ = ()
     formula = "self.zero_()"
@@ -605,6 +635,16 @@ class ZeroBackward0(Node):
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         return (F.zeros_like(g),)
+
+
+class UniformBackward0(ZeroBackward0):
+    __slots__ = ()
+    formula = "self.uniform_(from, to)"
+
+
+class NormalBackward0(ZeroBackward0):
+    __slots__ = ()
+    formula = "self.normal_(mean, std)"
 
 
 class FillBackward2(Node):
@@ -665,6 +705,7 @@ def _late_inplace() -> dict[str, Any]:
 
 METHODS: dict[str, Any] = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "zero_": zero_, "fill_": fill_,
+    "uniform_": uniform_, "normal_": normal_,
     "copy_": copy_, "exp_": exp_, "log_": log_, "sqrt_": sqrt_, "sin_": sin_, "cos_": cos_, "tanh_": tanh_,
     "sigmoid_": sigmoid_, "relu_": relu_, "abs_": abs_, "neg_": neg_, "reciprocal_": reciprocal_,
     "subtract_": sub_, "multiply_": mul_, "divide_": div_, "negative_": neg_, "absolute_": abs_,

@@ -325,11 +325,15 @@ def _batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, runni
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     d = input._data
     C = d.shape[1] if d.ndim > 1 else 0
-    for what, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+    # PyTorch's order: the running statistics, then (evaluation) their presence, then the affine parameters
+    for what, p in (("running_mean", running_mean), ("running_var", running_var)):
         if p is not None and p._data.size != C:
             raise RuntimeError(f"{what} should contain {C} elements not {p._data.size}")
     if not training and running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
+    for what, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p._data.size != C:
+            raise RuntimeError(f"{what} should contain {C} elements not {p._data.size}")
     if STATE.grad_enabled:
         for what, p in (("running_mean", running_mean), ("running_var", running_var)):
             if _rg(p):
