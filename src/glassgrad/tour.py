@@ -431,6 +431,14 @@ def run_tour(names: Sequence[str] | None = None, step: bool = False, file: TextI
     sections = find_sections(names)
     start = time.perf_counter()
     failed: list[str] = []
+    if len(sections) > 1:
+        _Printer(out).paragraph(
+            "glassgrad tour: chapter 7 of the course, \"Autograd — the soul of PyTorch\", section by section. "
+            "Each program is the chapter's PyTorch code, unchanged, run here with glassgrad standing in for torch; "
+            "its output is compared with what real PyTorch 2.13 printed, its graph is drawn, its backward is "
+            "narrated step by step, and its result is checked against finite differences and against the "
+            "derivation by hand.")
+        print(file=out)
     for i, section in enumerate(sections):
         try:
             ok = run_section(section, out)
