@@ -68,8 +68,10 @@ def run_script(path: str, argv: Sequence[str] = ()) -> None:
     """Run the PyTorch program at ``path`` as ``__main__`` with glassgrad standing in for torch."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"glassgrad run: no such file: {path}")
+    # a real torch already imported in this process (a test, a notebook) is put back afterwards
+    saved = {m: mod for m, mod in sys.modules.items() if m == "torch" or m.startswith("torch.")}
     install()
-    old_argv, old_path0 = sys.argv, sys.path[0] if sys.path else None
+    old_argv = sys.argv
     sys.argv = [path, *argv]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
@@ -78,4 +80,5 @@ def run_script(path: str, argv: Sequence[str] = ()) -> None:
         sys.argv = old_argv
         if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(path)):
             sys.path.pop(0)
-        del old_path0
+        uninstall()
+        sys.modules.update(saved)

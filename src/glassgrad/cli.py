@@ -1,5 +1,9 @@
 """The ``glassgrad`` command line.
 
+``glassgrad tour [--section 7.4] [--step] [--list]``
+                                        walk the founding chapter: code, run, graph, narrated backward, checks
+``glassgrad train digits|charlm [--steps N] [--seed S] [--out DIR]``
+                                        train the demo models (an MLP on 8x8 digits, a character transformer)
 ``glassgrad run SCRIPT.py [--explain | --graph DIR | --check] [ARGS...]``
                                         run a PyTorch program with glassgrad standing in for torch (narrating,
                                         drawing or checking every backward it performs)
@@ -91,6 +95,10 @@ def _cmd_parity(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="glassgrad", description="glassgrad: PyTorch's autograd, readable, on NumPy.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    from .demos.cli import add_train_parser
+    from .tour import add_tour_parser
+    add_tour_parser(sub)
+    add_train_parser(sub)
     r = sub.add_parser("run", help="run a PyTorch script with glassgrad standing in for torch")
     r.add_argument("--explain", action="store_true", help="narrate every backward pass, step by step")
     r.add_argument("--graph", metavar="DIR", help="write one interactive HTML page per backward call into DIR")
