@@ -53,7 +53,7 @@ def test_charlm_cli_learns_and_prints_losses_entropy_and_sample(tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["charlm", "--steps", "50", "--seed", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "sample: 'Elizabeth" in out
+    assert "characters after 'Elizabeth', temperature 0.8):\n    Elizabeth" in out
     assert "50 steps in" in out and "steps/s" in out
     m = re.search(r"validation loss (\S+) nats/char, below the unigram entropy 3.1079", out)
     assert m, out

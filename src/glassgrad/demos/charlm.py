@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -37,6 +38,7 @@ N_HEADS = 4
 N_LAYERS = 2
 LR = 3e-3
 EVAL_EVERY = 50
+SAMPLE_EVERY = 200  # a short sample during training shows what the model has learned so far
 EVAL_BATCHES = 4  # fixed validation windows: EVAL_BATCHES × BATCH of them
 TEXT_FILE = "pride_and_prejudice.txt"
 
@@ -160,8 +162,8 @@ def train(torch: ModuleType, steps: int = DEFAULT_STEPS, seed: int = 0, progress
           sample_chars: int = 200, verbose: bool = True) -> CharLMResult:
     """Train the model for ``steps`` AdamW steps on the framework ``torch`` (glassgrad or torch).
 
-    ``verbose`` prints the train and validation losses at each evaluation; ``sample_chars`` characters
-    are generated at the end (0: none).
+    ``verbose`` prints the train and validation losses at each evaluation and a short sample every
+    ``SAMPLE_EVERY`` steps; ``sample_chars`` characters are generated at the end (0: none).
     """
     text = load_text()
     itos = sorted(set(text))
@@ -191,6 +193,8 @@ def train(torch: ModuleType, steps: int = DEFAULT_STEPS, seed: int = 0, progress
         model.train()
         return v
 
+    prompt = "Elizabeth"
+    prompt_ids = [stoi[c] for c in prompt]
     hist: dict[str, list[float]] = {"step": [], "train_loss": [], "val_loss": []}
     bar = Progress(steps, f"charlm [{framework_name(torch)}]", enabled=progress)
     running, seen = 0.0, 0
@@ -210,12 +214,14 @@ def train(torch: ModuleType, steps: int = DEFAULT_STEPS, seed: int = 0, progress
             if verbose:
                 bar.write(f"step {step:5d}  train loss {running / seen:.4f}  val loss {v:.4f}  "
                           f"(unigram entropy {h_unigram:.4f})")
+            if verbose and step % SAMPLE_EVERY == 0 and step < steps:
+                bar.write(f"  sample: {prompt + sample(torch, model, itos, prompt_ids, 60, seed)!r}")
             running, seen = 0.0, 0
     wall = time.perf_counter() - start
     bar.close()
-    text_sample = sample(torch, model, itos, [stoi[c] for c in "Elizabeth"], sample_chars, seed) if sample_chars else ""
+    text_sample = prompt + sample(torch, model, itos, prompt_ids, sample_chars, seed) if sample_chars else ""
     return CharLMResult(framework_name(torch), steps, hist["train_loss"][-1], hist["val_loss"][-1], h_unigram,
-                        wall, steps / wall, "Elizabeth" + text_sample, hist)
+                        wall, steps / wall, text_sample, hist)
 
 
 def run(steps: int = DEFAULT_STEPS, seed: int = 0, out: str = "glassgrad-train", progress: bool = True) -> int:
@@ -233,7 +239,8 @@ def run(steps: int = DEFAULT_STEPS, seed: int = 0, out: str = "glassgrad-train",
                                        "validation": (h["step"], h["val_loss"]),
                                        "unigram entropy": (h["step"], [r.unigram_entropy] * len(h["step"]))}),
     ])
-    print(f"sample: {r.sample!r}")
+    print(f"sample ({len(r.sample) - len('Elizabeth')} characters after 'Elizabeth', temperature 0.8):")
+    print(textwrap.indent(r.sample, "    "))
     verdict = "below" if r.val_loss < r.unigram_entropy else "NOT below"
     print(f"validation loss {r.val_loss:.4f} nats/char, {verdict} the unigram entropy {r.unigram_entropy:.4f} "
           f"(by {r.unigram_entropy - r.val_loss:.4f}); train loss {r.train_loss:.4f}")
