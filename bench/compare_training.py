@@ -16,12 +16,14 @@ Needs torch, scikit-learn and threadpoolctl (``pip install '.[examples]' torch``
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import sys
 from typing import Any
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+if importlib.util.find_spec("glassgrad") is None:  # run from a checkout without installing
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 import numpy as np  # noqa: E402
 

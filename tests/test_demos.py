@@ -173,3 +173,24 @@ def test_charlm_example_runs(framework: str) -> None:
 def test_digits_example_runs() -> None:
     out = _run_example(["-m", "glassgrad", "run", "examples/train_digits.py", "--steps", "5"])
     assert out.startswith("step     5  train loss") and "test accuracy" in out
+
+
+# ---------------------------------------------------------------- the side-by-side benchmark
+
+@pytest.mark.skipif(not (HAS["sklearn"] and HAS["torch"]), reason="needs scikit-learn and torch")
+def test_compare_training_prints_both_frameworks(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("compare_training", ROOT / "bench" / "compare_training.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        assert bench.main(["--digits-steps", "5", "--charlm-steps", "2"]) == 0
+    finally:
+        torch.set_num_threads(threads)  # the bench runs torch single-threaded
+    out = capsys.readouterr().out
+    for demo, steps in (("digits", 5), ("charlm", 2)):
+        for fw in ("glassgrad", "torch"):
+            assert re.search(rf"\| {demo} \| {fw} \| {steps} \| [\d.]+ \| [\d.]+ \| ", out), out
+        assert f"{demo}: glassgrad takes" in out
