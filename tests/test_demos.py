@@ -18,7 +18,7 @@ import pytest
 
 import glassgrad
 from glassgrad.demos import add_train_parser, charlm, digits, main
-from glassgrad.demos._common import Progress, save_curves
+from glassgrad.demos._common import Progress, blas_threads, save_curves
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS = {name: importlib.util.find_spec(name) is not None for name in ("sklearn", "matplotlib", "tqdm", "torch")}
@@ -95,6 +95,22 @@ def test_digits_without_scikit_learn_says_what_to_install(monkeypatch: pytest.Mo
     assert main(["digits", "--steps", "1"]) == 1
     out = capsys.readouterr().out
     assert "needs scikit-learn" in out and "pip install 'glassgrad[examples]'" in out
+
+
+def test_blas_threads_without_threadpoolctl_runs_the_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_module(monkeypatch, "threadpoolctl")
+    ran = []
+    with blas_threads(1):
+        ran.append(True)
+    assert ran == [True]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("threadpoolctl") is None, reason="needs threadpoolctl")
+def test_blas_threads_limits_blas() -> None:
+    import threadpoolctl
+
+    with blas_threads(1):
+        assert all(p["num_threads"] == 1 for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
 
 
 @pytest.mark.skipif(not HAS["tqdm"], reason="needs tqdm")
