@@ -11,11 +11,15 @@ Workloads (each forward + backward):
   W3  MLP 64-128-128-10, ReLU, cross-entropy, batch 64, SGD update, per step (W3-big: 1024-1024-1024-10, batch 512)
   W4  single-head attention softmax(QKᵀ/√d)V, sum(), at (seq, d) = (128, 64) and (512, 256)
   W5  a chain of 100,000 ops on a 1-element tensor: time and peak memory, fresh process per system
+  W6  one training step (forward, cross-entropy, backward, optimizer step) of the demos' models, per step:
+      W6-digits: the digits MLP 64-128-10, Adam, batch 64, on synthetic digits-shaped data (no dataset needed);
+      W6-charlm: the causal-attention character LM, AdamW, batch 32, context 32, windows of the shipped text.
+      glassgrad and PyTorch only: the same initial weights (drawn once) and the same batch for both
 
 Every system's result is checked against PyTorch's before it is timed.  Systems run interleaved,
 several rounds, and the median is reported.  The whole run is repeated single-threaded
 (OMP/OpenBLAS/MKL threads = 1, torch.set_num_threads(1)) in a child process.
-The "floor" is the same float32 maths written by hand in NumPy with no graph.
+The "floor" is the same float32 maths written by hand in NumPy with no graph (W1-W4; W6 has none).
 """
 
 from __future__ import annotations
@@ -67,9 +71,44 @@ def inputs(tiny: bool) -> dict[str, Any]:
 
     if tiny:
         return {"W2": rng.uniform(-1, 1, 16).astype(F32), "W3": mlp([8, 8, 8, 4], 4),
-                "W3-big": mlp([16, 16, 16, 4], 8), "W4": attn(8, 4), "W4-big": attn(16, 8)}
+                "W3-big": mlp([16, 16, 16, 4], 8), "W4": attn(8, 4), "W4-big": attn(16, 8), **demo_inputs(True, rng)}
     return {"W2": rng.uniform(-1, 1, 16).astype(F32), "W3": mlp([64, 128, 128, 10], 64),
-            "W3-big": mlp([1024, 1024, 1024, 10], 512), "W4": attn(128, 64), "W4-big": attn(512, 256)}
+            "W3-big": mlp([1024, 1024, 1024, 10], 512), "W4": attn(128, 64), "W4-big": attn(512, 256),
+            **demo_inputs(False, rng)}
+
+
+def demo_inputs(tiny: bool, rng: np.random.Generator) -> dict[str, Any]:
+    """W6's inputs: for each demo model, how to build it and its optimizer, its initial weights and one batch.
+
+    The weights are drawn once, by glassgrad's own initialisation (seed 0), and every system loads them.
+    """
+    import glassgrad
+    from glassgrad.demos import charlm, digits
+
+    def model(build: Callable[[Any], Any], optimizer: Callable[[Any, Any], Any], loss: Callable[..., Any],
+              x: np.ndarray, y: np.ndarray, probe: str) -> dict[str, Any]:
+        glassgrad.manual_seed(0)
+        state = {k: v.numpy().copy() for k, v in build(glassgrad).state_dict().items()}
+        return {"build": build, "optimizer": optimizer, "loss": loss, "state": state, "x": x, "y": y,
+                "probe": probe}
+
+    hidden, batch = (8, 4) if tiny else (128, digits.BATCH_SIZE)
+    pixels = rng.integers(0, 17, (batch, 64)) / 16  # like the digits: 8×8 pixels of 0..16, scaled to [0, 1]
+    out = {"W6-digits": model(lambda fw: digits.build_mlp(fw, n_in=64, hidden=hidden, n_out=10),
+                              lambda fw, params: fw.optim.Adam(params, lr=digits.LR),
+                              lambda fw, logits, y: fw.nn.functional.cross_entropy(logits, y),
+                              pixels.astype(F32), rng.integers(0, 10, batch), "fc1.weight")}
+
+    text = charlm.load_text()
+    stoi = {c: i for i, c in enumerate(sorted(set(text)))}
+    ids = np.array([stoi[c] for c in text], dtype=np.int64)
+    sizes = {"block": 8, "d_model": 8, "n_heads": 2, "n_layers": 1} if tiny else {}
+    block, batch = sizes.get("block", charlm.BLOCK), 4 if tiny else charlm.BATCH
+    windows = ids[rng.integers(0, len(ids) - block - 1, batch)[:, None] + np.arange(block + 1)]
+    out["W6-charlm"] = model(lambda fw: charlm.build_charlm(fw, len(stoi), **sizes),
+                             lambda fw, params: fw.optim.AdamW(params, lr=charlm.LR, weight_decay=0.01),
+                             charlm.lm_loss, windows[:, :-1], windows[:, 1:], "blocks.0.attn.W_q.weight")
+    return out
 
 
 # ============================================================================ the floor: NumPy by hand
@@ -224,7 +263,23 @@ def torchlike(m: Any) -> dict[str, Callable[..., Step]]:
             return Wq.grad.numpy(), Wk.grad.numpy(), Wv.grad.numpy()
         return step
 
-    return {"W1": w1, "W2": w2, "W3": w3, "W4": w4}
+    def w6(p: dict[str, Any]) -> Step:
+        """A demo model's training step; gives the step's loss, one parameter's gradient and that parameter after."""
+        model = p["build"](m)
+        model.load_state_dict({k: m.from_numpy(v.copy()) for k, v in p["state"].items()})
+        opt = p["optimizer"](m, model.parameters())
+        x, y = m.from_numpy(p["x"]), m.from_numpy(p["y"])
+        probe = dict(model.named_parameters())[p["probe"]]
+
+        def step() -> Any:
+            loss = p["loss"](m, model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return np.array([loss.item()], dtype=F32), probe.grad.numpy().copy(), probe.detach().numpy().copy()
+        return step
+
+    return {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W6": w6}
 
 
 def mygrad_system() -> dict[str, Callable[..., Step]]:
@@ -464,7 +519,8 @@ def time_interleaved(steps: dict[str, Step], rounds: int, round_s: float) -> dic
 WORKLOADS: dict[str, tuple[str, str, float]] = {
     # name: (builder key, input key, divide time by (ops per call))
     "W1": ("W1", "", 1), "W2": ("W2", "W2", 4 * W2_BLOCKS), "W3": ("W3", "W3", 1), "W3-big": ("W3", "W3-big", 1),
-    "W4": ("W4", "W4", 1), "W4-big": ("W4", "W4-big", 1),
+    "W4": ("W4", "W4", 1), "W4-big": ("W4", "W4-big", 1), "W6-digits": ("W6", "W6-digits", 1),
+    "W6-charlm": ("W6", "W6-charlm", 1),
 }
 
 
@@ -726,8 +782,14 @@ def chain_table(chain: dict[str, Any]) -> list[str]:
     return lines
 
 
+W6_NOTE = ("- W6: a training step of the demos' models (glassgrad.demos.digits and charlm, the same lines of "
+           "PyTorch code on both), with the same initial weights and batch; no NumPy floor (not required for W6: "
+           "hand-written backward passes and optimizers for whole models are beyond it), and the peers have no "
+           "nn/optim: n/a.")
+
+
 def notes_lines(results: dict[str, Any]) -> list[str]:
-    out = []
+    out = [W6_NOTE] if any(wl.startswith("W6") for wl in results) else []
     for wl, r in results.items():
         for s, why in r["notes"].items():
             out.append(f"- {wl} {s}: {why}")
@@ -759,7 +821,7 @@ def one_pass(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--systems", default=",".join(ALL_SYSTEMS))
-    ap.add_argument("--only", default="W1,W2,W3,W3-big,W4,W4-big,W5")
+    ap.add_argument("--only", default="W1,W2,W3,W3-big,W4,W4-big,W5,W6-digits,W6-charlm")
     ap.add_argument("--tiny", action="store_true", help="tiny sizes, one round: checks that everything runs")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
