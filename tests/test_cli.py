@@ -77,7 +77,7 @@ def test_run_check_names_the_wrong_function(capsys, tmp_path):
     script.write_text(CUBE)
     code, out, err = run(capsys, "run", str(script), "--check")
     assert code == 1
-    assert f"FAIL: Cube3Backward (t0 = Cube3.apply(t1)), created at {script}:15" in out
+    assert f"FAIL: Cube3Backward (t1 = Cube3.apply(t0)), created at {script}:15" in out
     assert "2 passed, 1 failed" in out and "disagrees with finite differences" in err
 
 

@@ -249,12 +249,11 @@ class _LiveNarrator:
 
     def on_start(self, roots: Any, grads: Any) -> None:
         from .viz.names import Namer, caller_frame
-        from .viz.narration import constant_names, held_values, output_names
+        from .viz.narration import held_values, output_names
         frame = caller_frame()
         self.inner.namer = Namer(frame)
         self.inner.values = held_values(frame)
         self.inner.outs = output_names(frame)
-        self.inner.constants = constant_names(frame)
         self.inner.on_start(roots, grads)
 
     def on_node(self, node: Any, upstream: Any, passed: Any) -> None:

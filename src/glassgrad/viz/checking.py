@@ -406,13 +406,19 @@ def check(loss: Tensor | Callable[..., Tensor], *args: Any, eps: float = 1e-6, a
     report = CheckReport()
     if loss.grad_fn is None:
         return report
-    from .narration import _Names, forward_formula
+    from .graph import _formulas, graph_nodes, input_labels, known_values, node_label, output_names
+    from .narration import held_values
+    # the same names, numbering and solved numbers as the drawing and the narration
+    namer.number([loss.grad_fn])
+    graph = _graph_nodes(loss.grad_fn)
+    outs = output_names(frame, names)
+    known = known_values(graph_nodes([loss.grad_fn]), held_values(frame, names))
     done: dict[int, str] = {}       # id(call) -> its status
     owners = {id(c): (n, i) for n, (c, i) in _STATE.forwards.items()}
     calls = {id(c): c for c, _ in _STATE.forwards.values()}
     inside: list[tuple[NodeCheck, _Call]] = []
-    for node in _graph_nodes(loss.grad_fn):
-        formula = forward_formula(node, _Names(namer, node))
+    for node in graph:
+        formula = _formulas(node, node_label(node, namer, outs), list(input_labels(node, namer, outs, known)))[0]
         entry = _STATE.forwards.get(node)
         if entry is not None:
             call, idx = entry

@@ -32,7 +32,7 @@ import numpy as np
 from ..dtypes import FROM_NP
 from ..engine.node import AccumulateGrad, Node, SavedOutput
 from ..tensor import Tensor
-from .names import Namer, caller_frame
+from .names import Namer, caller_frame, constant_input
 
 #: words in a formula that are neither arguments nor slots
 _KEYWORDS = frozenset({"and", "or", "not", "if", "else", "where", "None", "True", "False", "in", "for", "is",
@@ -358,13 +358,100 @@ def _formulas(node: Node, label: str, input_labels: list[str | None]) -> tuple[s
     cls = type(node)
     if isinstance(node, AccumulateGrad):
         return f"{label} (leaf)", (f"{label}.grad += grad",)
-    if not cls.formula:
-        return f"{label} = {node.name()}(…)", ()
+    if not cls.formula:  # a custom autograd.Function: its class and inputs
+        fwd = getattr(cls, "_forward_cls", None)
+        fn = f"{fwd.__name__}.apply" if fwd is not None else node.name()
+        args = ", ".join(lab if lab is not None else f"input{i}" for i, lab in enumerate(input_labels))
+        return f"{label} = {fn}({args})", ()
     mapping = _argument_mapping(node, input_labels)
     forward, _, note = cls.formula.partition("   (")
     forward = f"{label} = {_substitute(forward, mapping)}"
     ders = tuple(_substitute(d, mapping) for d in cls.derivatives)
     return forward, ders
+
+
+# ---------------------------------------------------------------------- names shared by every view
+def output_names(frame: FrameType | None, names: dict[str, Any] | None = None) -> dict[tuple[int, int], str]:
+    """(id(grad_fn), output_nr) -> the caller's name for that output (``names`` win), for nodes with several outputs."""
+    scopes: list[dict[str, Any]] = []
+    if frame is not None:
+        scopes += [frame.f_globals] if frame.f_globals is frame.f_locals else [frame.f_globals, frame.f_locals]
+    if names:
+        scopes.append(names)
+    out: dict[tuple[int, int], str] = {}
+    for scope in scopes:           # later scopes win: locals over globals, ``names`` over both
+        for k, v in list(scope.items()):
+            if isinstance(v, Tensor) and v.grad_fn is not None and v.grad_fn.n_outputs > 1 and not k.startswith("_"):
+                out[(id(v.grad_fn), v._output_nr)] = k
+    return out
+
+
+def node_label(node: Node, namer: Namer, out_names: dict[tuple[int, int], str]) -> str:
+    """The name a view gives ``node``'s result: ``c``, ``t3``, or ``p, q`` for ``p, q = x.split(2)``."""
+    if 1 < node.n_outputs <= 4 and any((id(node), k) in out_names for k in range(node.n_outputs)):
+        return ", ".join(out_names.get((id(node), k), "_") for k in range(node.n_outputs))
+    return namer.node(node)
+
+
+def input_labels(node: Node, namer: Namer, out_names: dict[tuple[int, int], str],
+                 known: dict[int, np.ndarray] | None = None) -> list[str]:
+    """How a formula names each input of ``node``: a tensor's name, a number, or ``(constant)``.
+
+    A tensor input is named by :class:`~glassgrad.viz.names.Namer` (one output of a multi-output op:
+    ``p`` or ``t2[1]``); a constant the node saved by its name or its value; a number the graph lost
+    (``b = a + 3``) is solved from ``known`` values (see :func:`known_values`) when it can be.
+    """
+    labels: list[str | None] = []
+    saved = node._saved if isinstance(node._saved, tuple) else None
+    for i, e in enumerate(node._next):
+        if e is not None:
+            m, nr = e[0], e[1]
+            lab = namer.node(m)
+            labels.append(lab if m.n_outputs == 1 else out_names.get((id(m), nr), f"{lab}[{nr}]"))
+            continue
+        const = constant_input(node, i)
+        if const is not None:
+            labels.append(namer.tensor(const))
+            continue
+        item = saved[i] if saved is not None and len(saved) == len(node._next) else None
+        labels.append(_scalar_text(item) if item is not None and _is_scalar_like(item) else None)
+    if None in labels and known is not None and type(node).__name__ in _INVERTIBLE:
+        labels = _infer_constant(node, labels, known)
+    return [lab if lab is not None else "(constant)" for lab in labels]
+
+
+def known_values(nodes: list[Node], held: dict[int, np.ndarray] | None = None) -> dict[int, np.ndarray]:
+    """id(node) -> the value of its result, where known, for solving lost numbers.
+
+    Known are the values in ``held`` (id(grad_fn) -> value, the tensors the caller holds), leaves,
+    and what the nodes saved (inputs and outputs).  Read before backward frees the saved values.
+    """
+    values: dict[int, np.ndarray] = dict(held or {})
+    for n in nodes:
+        if isinstance(n, AccumulateGrad):
+            values.setdefault(id(n), n.variable._data)
+            continue
+        for s in n._saved or ():
+            if isinstance(s, SavedOutput) and s.output_nr == 0 and n.n_outputs == 1:
+                values.setdefault(id(n), s.data)
+            elif isinstance(s, Tensor) and s.grad_fn is not None and s.grad_fn.n_outputs == 1:
+                values.setdefault(id(s.grad_fn), s._data)
+    return values
+
+
+def graph_nodes(roots: list[Node]) -> list[Node]:
+    """Every node reachable from ``roots`` (each once, roots first)."""
+    seen: set[int] = set()
+    out: list[Node] = []
+    stack = [r for r in roots if r is not None]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        out.append(n)
+        stack.extend(e[0] for e in n._next if e is not None)
+    return out
 
 
 # ---------------------------------------------------------------------- walking
@@ -492,17 +579,16 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
     namer = Namer(frame, names)
     holders = _frame_tensors(frame, names)
     held: dict[int, Tensor] = {}   # id(grad_fn) -> tensor the caller holds (for values and retained grads)
-    out_names: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> name, for multi-output ops
+    out_names = output_names(frame, names)  # (id(grad_fn), output_nr) -> name, for multi-output ops
     for t in holders:
-        if t.grad_fn is not None:
-            if t.grad_fn.n_outputs == 1:
-                held.setdefault(id(t.grad_fn), t)
-            else:
-                out_names.setdefault((id(t.grad_fn), t._output_nr), namer.tensor(t))
+        if t.grad_fn is not None and t.grad_fn.n_outputs == 1:
+            held.setdefault(id(t.grad_fn), t)
     root_fn = tensor.grad_fn
     if root_fn is None and tensor._rg:
         root_fn = tensor._accumulator()
     del holders
+    if root_fn is not None:
+        namer.number([root_fn])
 
     # ---- the nodes, in backward execution order (PyTorch's)
     if root_fn is None:
@@ -539,59 +625,42 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
     topo = list(reversed(exec_order))
     ids = {id(n): f"n{i}" for i, n in enumerate(topo)}
     # the output's name: the tensor's own name beats the one its grad_fn was given
-    labels = {id(n): namer.tensor(tensor) if n is root_fn else namer.node(n) for n in topo}
-    for n in topo:  # an op with several outputs is named by all of them: ``p, q = x.split(2)``
-        if 1 < n.n_outputs <= 4 and any((id(n), k) in out_names for k in range(n.n_outputs)):
-            labels[id(n)] = ", ".join(out_names.get((id(n), k), "_") for k in range(n.n_outputs))
+    labels = {id(n): node_label(n, namer, out_names) for n in topo}
+    if root_fn.n_outputs == 1:
+        labels[id(root_fn)] = namer.tensor(tensor)
 
     nodes: dict[str, VNode] = {}
     edges: list[tuple[str, str, np.ndarray | None]] = []
-    values: dict[int, np.ndarray] = {}
     extra: dict[int, VNode] = {}  # id(tensor) -> leaf VNode for inputs that need no grad
-    # values the graph itself kept: saved inputs and saved outputs
-    for n in topo:
-        saved = n._saved
-        if not saved:
-            continue
-        for s in saved:
-            if isinstance(s, SavedOutput) and s.output_nr == 0 and n.n_outputs == 1:
-                values.setdefault(id(n), s.data)
-            elif isinstance(s, Tensor) and s.grad_fn is not None and s.grad_fn.n_outputs == 1:
-                values.setdefault(id(s.grad_fn), s._data)
+    # values: the output, the tensors the caller holds, and what the graph itself kept
+    values = known_values(topo, {id(root_fn): tensor._data, **{k: t._data for k, t in held.items()}})
 
     for n in topo:
         nid = ids[id(n)]
         label = labels[id(n)]
         in_ids: list[str] = []
-        in_labels: list[str | None] = []
+        # the same names, numbers and solved constants as the narration's (see input_labels)
+        in_labels = input_labels(n, namer, out_names, values)
         in_shapes: list[tuple[int, ...] | None] = []
         in_dtypes: list[str | None] = []
-        saved = n._saved if isinstance(n._saved, tuple) else None
         for i, e in enumerate(n._next):
             if e is None:
-                const = saved[i] if saved is not None and len(saved) == len(n._next) else None
-                if isinstance(const, Tensor) and not const._rg:
+                const = constant_input(n, i)
+                if const is not None:
                     leaf = extra.get(id(const))
                     if leaf is None:
                         lid = f"c{len(extra)}"
-                        lab = namer.tensor(const)
+                        lab = in_labels[i]
                         leaf = VNode(lid, "leaf", lab, None, "leaf", f"{lab} (constant)", (), tuple(const.shape),
                                      dtype_name(const._data.dtype), _copy(const), None, {}, [],
                                      requires_grad=False)
                         extra[id(const)] = leaf
                     in_ids.append(leaf.id)
-                    in_labels.append(leaf.label)
                     edges.append((leaf.id, nid, None))
-                elif const is not None and _is_scalar_like(const):
-                    in_labels.append(_scalar_text(const))
-                else:
-                    in_labels.append(None)  # solved below from the values, else shown as "(constant)"
                 in_shapes.append(None)
                 in_dtypes.append(None)
                 continue
-            m, nr = e[0], e[1]
-            lab = labels[id(m)]
-            in_labels.append(lab if m.n_outputs == 1 else out_names.get((id(m), nr), f"{lab}[{nr}]"))
+            m = e[0]
             in_ids.append(ids[id(m)])
             in_shapes.append(tuple(e[2]))
             in_dtypes.append(dtype_name(e[3]))
@@ -603,12 +672,7 @@ def build_graph(tensor: Tensor, names: dict[str, Tensor] | None = None, trace: A
                         grad = s.passed[i] if grad is None else grad + s.passed[i]
             edges.append((ids[id(m)], nid, grad))
 
-        if None in in_labels and type(n).__name__ in _INVERTIBLE:
-            in_labels = _infer_constant(n, in_labels, [held.get(id(e[0])) if e is not None else None for e in n._next],
-                                      held.get(id(n)) if n is not root_fn else tensor, values)
-        in_labels = [lab if lab is not None or i >= len(n._next) or n._next[i] is not None else "(constant)"
-                     for i, lab in enumerate(in_labels)]
-        forward, ders = _formulas(n, label, in_labels)
+        forward, ders = _formulas(n, label, list(in_labels))
         is_leaf = isinstance(n, AccumulateGrad)
         kind = "leaf" if is_leaf else "output" if n is root_fn else "op"
         # shape and dtype of this node's output: from the root tensor or any consumer's edge
@@ -710,24 +774,22 @@ _INVERTIBLE = {
 }
 
 
-def _infer_constant(node: Node, in_labels: list[str | None], inputs: list[Tensor | None], out: Tensor | None,
-                    values: dict[int, np.ndarray]) -> list[str | None]:
+def _infer_constant(node: Node, in_labels: list[str | None], values: dict[int, np.ndarray]) -> list[str | None]:
     """The number in ``b = a + 3`` when the graph no longer says it.
 
     PyTorch's AddBackward0 keeps no trace of the 3 (and a freed MulBackward0 forgets its 2), but when
     the output's and the tensor input's values are both known, the number follows: ``(b - a) / alpha``
     for add.  It is shown only when it comes out as one number for every element.
     """
+    out = values.get(id(node))
     if out is None or len(node._next) != 2 or node._next[0] is None or node._next[1] is not None:
         return in_labels
     e = node._next[0]
-    src = e[0]
-    a = (inputs[0]._data if inputs[0] is not None else
-         src.variable._data if isinstance(src, AccumulateGrad) else values.get(id(src)))
-    if a is None or e[1] != 0:
+    a = values.get(id(e[0]))
+    if a is None or e[1] != 0 or np.shape(a) != tuple(e[2]):
         return in_labels
     with np.errstate(all="ignore"):
-        c = _INVERTIBLE[type(node).__name__](np.asarray(out._data, dtype=np.float64),
+        c = _INVERTIBLE[type(node).__name__](np.asarray(out, dtype=np.float64),
                                              np.asarray(a, dtype=np.float64), getattr(node, "alpha", 1))
     flat = np.ravel(c)
     if flat.size == 0 or not np.all(np.isfinite(flat)) or not np.allclose(flat, flat[0], rtol=1e-6, atol=1e-6):

@@ -34,11 +34,15 @@ import numpy as np
 from ..engine import engine as _engine
 from ..engine.node import AccumulateGrad, Node
 from ..tensor import Tensor
+from .graph import _formulas, graph_nodes, input_labels, known_values, node_label
+from .graph import output_names as output_names
 from .names import Namer, caller_frame
 from .trace import _copy
 
 #: values with at most this many elements are printed in full
 SMALL = 6
+#: the caller's tensors with at most this many elements are remembered, to solve the numbers a graph lost
+HELD_LIMIT = 1 << 16
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _NOT_ARGS = {"grad", "result", "grads", "and", "or", "not", "if", "else", "for", "in", "is", "None", "True", "False",
@@ -118,29 +122,30 @@ def _arg_names(node: Node) -> list[str]:
 
 
 class _Names:
-    """Names for one node's inputs, output and scalars, ready to substitute into its formulas."""
+    """Names for one node's inputs, output and scalars, ready to substitute into its formulas.
+
+    The output's and the inputs' names come from :func:`glassgrad.viz.graph.node_label` and
+    :func:`~glassgrad.viz.graph.input_labels`, as in the drawing: the same ``tN`` numbering, the same
+    constants' names and the same numbers solved from known values.
+    """
 
     def __init__(self, namer: Namer, node: Node, outs: dict[tuple[int, int], str] | None = None,
-                 consts: dict[int, str] | None = None) -> None:
+                 inputs: list[str] | None = None, label: str | None = None) -> None:
         outs = outs or {}
-        #: input index -> the user's name of a constant input (a tensor that needs no gradient)
-        self.consts = consts or {}
-        self.out = namer.node(node)
+        self.out = label if label is not None else node_label(node, namer, outs)
+        base = namer.node(node)
         #: one name per output (``a, b, c = x.unbind(0)``)
         self.outs = [self.out] if node.n_outputs == 1 else \
-            [outs.get((id(node), k), f"{self.out}[{k}]") for k in range(node.n_outputs)]
-        if node.n_outputs > 1:
-            self.out = ", ".join(self.outs)
+            [outs.get((id(node), k), f"{base}[{k}]") for k in range(node.n_outputs)]
         self.args = _arg_names(node)
-        self.inputs = [None if m is None else
-                       outs.get((id(m), nr), namer.node(m)) if m.n_outputs > 1 else namer.node(m)
-                       for m, nr in node.next_functions]
+        labels = inputs if inputs is not None else input_labels(node, namer, outs)
+        #: the name (or number) of each input; None where it is an unknown constant
+        self.inputs: list[str | None] = [None if lab == "(constant)" else lab for lab in labels]
+        self.labels = list(labels)
         self.map: dict[str, str] = {"result": self.out}
         for i, a in enumerate(self.args):
             if i < len(self.inputs) and self.inputs[i] is not None:
-                self.map[a] = self.inputs[i]
-            elif i in self.consts:
-                self.map[a] = self.consts[i]
+                self.map[a] = self.inputs[i]  # type: ignore[assignment]
             elif a == "self":  # a constant (no gradient needed): the formula's own name, not "self"
                 self.map[a] = "input"
         for k, v in _slot_values(node).items():
@@ -158,28 +163,18 @@ class _Names:
         return re.sub(r"\b1 \* ", "", _IDENT.sub(one, text)) if "alpha" in text else _IDENT.sub(one, text)
 
     def named(self, i: int) -> bool:
-        """True when input ``i`` has a name (a tensor of the graph, or a constant the user named)."""
-        return (i < len(self.inputs) and self.inputs[i] is not None) or i in self.consts
+        """True when input ``i`` has a name or a known value (a tensor of the graph, a constant, a number)."""
+        return i < len(self.inputs) and self.inputs[i] is not None
 
     def input(self, i: int) -> str:
+        """The name of input ``i`` (``input{i}`` for an unknown constant)."""
         name = self.inputs[i] if i < len(self.inputs) else None
-        if name is None:
-            name = self.consts.get(i)
         return name if name is not None else f"input{i}"
 
 
 def forward_formula(node: Node, names: _Names) -> str:
-    """``c = b ** 2``: the node's forward formula with the user's names."""
-    f = type(node).formula
-    if not f:  # a custom autograd.Function: its class and inputs
-        cls = getattr(type(node), "_forward_cls", None)
-        fn = f"{cls.__name__}.apply" if cls is not None else node.name()
-        return f"{names.out} = {fn}({', '.join(names.input(i) for i in range(len(names.inputs)))})"
-    main, _, note = f.partition("   (")
-    text = f"{names.out} = {names.sub(main)}"
-    if note:
-        text += f"   ({note}"
-    return text
+    """``c = b ** 2``: the node's forward formula with the user's names, exactly as the drawing writes it."""
+    return _formulas(node, names.out, list(names.labels))[0]
 
 
 def _power(base: str, n: Any) -> str:
@@ -227,62 +222,12 @@ def local_formula(node: Node, i: int, names: _Names) -> str:
     return rule
 
 
-def output_names(frame: Any, names: dict[str, Any] | None = None) -> dict[tuple[int, int], str]:
-    """(id(grad_fn), output_nr) -> the caller's name for that output (``names`` win), for nodes with several outputs."""
-    scopes: list[dict[str, Any]] = []
-    if frame is not None:
-        scopes += [frame.f_globals] if frame.f_globals is frame.f_locals else [frame.f_globals, frame.f_locals]
-    if names:
-        scopes.append(names)
-    out: dict[tuple[int, int], str] = {}
-    for scope in scopes:           # later scopes win: locals over globals, ``names`` over both
-        for k, v in list(scope.items()):
-            if isinstance(v, Tensor) and v.grad_fn is not None and v.grad_fn.n_outputs > 1 and not k.startswith("_"):
-                out[(id(v.grad_fn), v._output_nr)] = k
-    return out
-
-
-def constant_names(frame: Any, names: dict[str, Any] | None = None) -> dict[int, str]:
-    """id(tensor) -> the caller's name, for the tensors that need no gradient (data, masks, targets)."""
-    scopes: list[dict[str, Any]] = []
-    if frame is not None:
-        scopes += [frame.f_globals] if frame.f_globals is frame.f_locals else [frame.f_globals, frame.f_locals]
-    if names:
-        scopes.append(names)
-    out: dict[int, str] = {}
-    for scope in scopes:
-        for k, v in list(scope.items()):
-            if isinstance(v, Tensor) and not v.requires_grad and not k.startswith("_"):
-                out[id(v)] = k
-    return out
-
-
-def _constant_inputs(roots: list[Node], constants: dict[int, str]) -> dict[int, dict[int, str]]:
-    """id(node) -> {input index: name} where a node's one constant input is a tensor it saved and the user named.
-
-    Read before backward runs (it frees what nodes saved): ``h = X @ W`` saves X, so the rule reads
-    ``grad_W = X.T @ grad_h``.
-    """
-    out: dict[int, dict[int, str]] = {}
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.extend(m for m, _ in node.next_functions if m is not None)
-        free = [i for i, e in enumerate(node._next) if e is None]
-        if len(free) != 1 or not node._saved:
-            continue
-        found = {constants[id(s)] for s in node._saved if isinstance(s, Tensor) and id(s) in constants}
-        if len(found) == 1:
-            out[id(node)] = {free[0]: found.pop()}
-    return out
-
-
 def held_values(frame: Any, names: dict[str, Any] | None = None) -> dict[int, np.ndarray]:
-    """id(grad_fn) -> value of each small non-leaf tensor the caller's variables (and ``names``) hold."""
+    """id(grad_fn) -> value of each non-leaf tensor the caller's variables (and ``names``) hold.
+
+    Copies of tensors of up to :data:`HELD_LIMIT` elements: with the values the graph saved, they let
+    the narration solve ``b = a + 3``'s 3 as the drawing does (see :func:`glassgrad.viz.graph.input_labels`).
+    """
     scopes: list[dict[str, Any]] = []
     if frame is not None:
         scopes.append(frame.f_locals)
@@ -293,50 +238,9 @@ def held_values(frame: Any, names: dict[str, Any] | None = None) -> dict[int, np
     out: dict[int, np.ndarray] = {}
     for scope in scopes:
         for v in list(scope.values()):
-            if isinstance(v, Tensor) and v.grad_fn is not None and v._data.size <= SMALL:
+            if isinstance(v, Tensor) and v.grad_fn is not None and v._data.size <= HELD_LIMIT:
                 out.setdefault(id(v.grad_fn), np.array(v._data, copy=True))
     return out
-
-
-def _constant_from_values(node: Node, names: _Names, values: dict[int, np.ndarray]) -> None:
-    """``b = a + 3``: the number the graph does not keep, solved from the values the caller holds (3 = b - a)."""
-    kind = type(node).__name__
-    if kind not in ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0") or names.named(1) \
-            or not names.named(0) or "other" in names.map:
-        return
-    m = node.next_functions[0][0]
-    x = m.variable._data if isinstance(m, AccumulateGrad) else values.get(id(m))
-    y = values.get(id(node))
-    if x is None or y is None or np.size(x) != 1 or np.size(y) != 1:
-        return
-    x, y = float(np.asarray(x).reshape(()).real), float(np.asarray(y).reshape(()).real)
-    alpha = float(getattr(node, "alpha", 1) or 1)
-    with np.errstate(all="ignore"):
-        other = {"AddBackward0": (y - x) / alpha, "SubBackward0": (x - y) / alpha,
-                 "MulBackward0": y / x if x else np.nan, "DivBackward0": x / y if y else np.nan}[kind]
-    if not np.isfinite(other):
-        return
-    if abs(other - round(other)) < 1e-5 * max(1.0, abs(other)):
-        other = round(other)
-    names.map["other"] = _num(other)
-
-
-def _constant_from_ratio(node: Node, names: _Names, up: Any, passed: Any) -> None:
-    """``a = x * 2``: a number the graph does not keep, read back from the scalar gradients (2 = 14 / 7)."""
-    kind = type(node).__name__
-    if kind not in ("MulBackward0", "DivBackward0") or names.named(1) or not names.named(0) or up is None \
-            or "other" in names.map:
-        return
-    g = passed[0] if passed else None
-    if g is None or np.size(up) != 1 or np.size(g) != 1:
-        return
-    u, v = float(np.asarray(up).reshape(()).real), float(np.asarray(_copy(g)).reshape(()).real)
-    if u == 0 or v == 0:
-        return
-    other = v / u if kind == "MulBackward0" else u / v
-    if abs(other - round(other)) < 1e-6 * max(1.0, abs(other)):
-        other = round(other)
-    names.map["other"] = _num(other)
 
 
 def _paren(s: str) -> str:
@@ -361,13 +265,12 @@ class Narrator:
     """An engine observer that writes one paragraph per backward step to ``file``."""
 
     def __init__(self, namer: Namer, file: TextIO | None = None, values: dict[int, np.ndarray] | None = None,
-                 outs: dict[tuple[int, int], str] | None = None, constants: dict[int, str] | None = None) -> None:
+                 outs: dict[tuple[int, int], str] | None = None) -> None:
         self.namer = namer
         #: names of the outputs of nodes with several outputs (see :func:`output_names`)
         self.outs = outs or {}
-        #: id(tensor) -> the user's name, for tensors that need no gradient (see :func:`constant_names`)
-        self.constants = constants or {}
-        self._consts: dict[int, dict[int, str]] = {}
+        #: id(node) -> (its name, its inputs' names), read when backward starts, as the drawing reads them
+        self._named: dict[int, tuple[str, list[str]]] = {}
         #: id(grad_fn) -> the value of its result, where the caller holds it (see :func:`held_values`)
         self.values = values or {}
         self.file = file
@@ -384,7 +287,13 @@ class Narrator:
     def on_start(self, roots: Any, grads: Any) -> None:
         self.count = 0
         self._before = {}
-        self._consts = _constant_inputs([n for n, _ in roots], self.constants) if self.constants else {}
+        # name every result of the graph now, before backward frees what the nodes saved: the same
+        # numbering (forward creation order) and solved numbers as build_graph's
+        nodes = graph_nodes([n for n, _ in roots])
+        self.namer.number([n for n, _ in roots])
+        known = known_values(nodes, self.values)
+        self._named = {id(n): (node_label(n, self.namer, self.outs), input_labels(n, self.namer, self.outs, known))
+                       for n in nodes if not isinstance(n, AccumulateGrad)}
         parts = []
         for (node, _nr), g in zip(roots, grads):
             name = self.namer.node(node)
@@ -394,12 +303,11 @@ class Narrator:
 
     def on_node(self, node: Node, upstream: Any, passed: Any) -> None:
         self.count += 1
-        names = _Names(self.namer, node, self.outs, self._consts.get(id(node)))
+        label, inputs = self._named.get(id(node), (None, None))
+        names = _Names(self.namer, node, self.outs, inputs, label)
         ups = [_copy(u) for u in upstream] if isinstance(upstream, list | tuple) else [_copy(upstream)]
         up = ups[0] if len(ups) == 1 else None
         L = self.root
-        _constant_from_values(node, names, self.values)
-        _constant_from_ratio(node, names, up, passed)
         self._say(f"[{self.count}] {node.name()}   {forward_formula(node, names)}")
         if any(u is not None and np.ndim(u) > 0 for u in ups) or any(e is not None and e[2] for e in node._next):
             # tensors: the shapes the rule works on
@@ -487,7 +395,7 @@ def narrate(file: TextIO | None = None, names: dict[str, Any] | None = None) -> 
     """
     frame = user_frame()
     ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names),
-                  output_names(frame, names), constant_names(frame, names))
+                  output_names(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         yield ob
@@ -503,7 +411,7 @@ def explain(loss: Tensor, gradient: Tensor | None = None, retain_graph: bool | N
     """
     frame = caller_frame()
     ob = Narrator(Namer(frame, names), sys.stdout if file is None else file, held_values(frame, names),
-                  output_names(frame, names), constant_names(frame, names))
+                  output_names(frame, names))
     _engine.OBSERVERS.append(ob)
     try:
         loss.backward(gradient, retain_graph=retain_graph)

@@ -104,6 +104,8 @@ def why_no_grad(tensor: Tensor, loss: Tensor, names: dict[str, Any] | None = Non
     if not isinstance(tensor, Tensor) or not isinstance(loss, Tensor):
         raise TypeError("why_no_grad(tensor, loss) expects two Tensors")
     namer = Namer(caller_frame(), names)
+    if loss.grad_fn is not None:  # the same tN numbering as the drawing and the narration
+        namer.number([loss.grad_fn])
     x = namer.tensor(tensor)
     L = namer.tensor(loss)
     nodes = _graph(loss.grad_fn)
