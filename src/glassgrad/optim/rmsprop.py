@@ -9,7 +9,19 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _CAPTURABLE_DEVICES
-from .optimizer import Optimizer, _add, _addcmul_, _bump, _fma, _lerp_, _step_tensor, _to_scalar, _use_grad, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _add,
+    _add_,
+    _addcmul_,
+    _bump,
+    _fma,
+    _lerp_,
+    _step_tensor,
+    _to_scalar,
+    _use_grad,
+    _zeros_like,
+)
 
 
 class RMSprop(Optimizer):
@@ -104,7 +116,7 @@ class RMSprop(Optimizer):
                     b *= momentum
                     b += g / avg
                     _bump(buf, buf)
-                    x[...] = _add(x, b, -lr)
+                    _add_(x, b, -lr)
                 else:
                     x += -lr * g / avg
                 _bump(p)

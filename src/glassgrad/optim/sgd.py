@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _add, _bump, _to_scalar, _use_grad
+from .optimizer import Optimizer, _add, _add_, _bump, _to_scalar, _use_grad
 
 
 class SGD(Optimizer):
@@ -77,9 +77,9 @@ class SGD(Optimizer):
                     else:
                         b = buf._data
                         b *= mom
-                        b[...] = _add(b, g, 1 - damp)
+                        _add_(b, g, 1 - damp)
                         _bump(buf, buf)  # mul_ then add_
                     g = _add(g, buf._data, mom) if group["nesterov"] else buf._data
-                p._data[...] = _add(p._data, g, -lr)
+                _add_(p._data, g, -lr)
                 _bump(p)
         return loss
