@@ -46,6 +46,31 @@ def _sections_of(text):
     return parts
 
 
+def _assert_drawing_matches_narration(key, part):
+    """Each narrated step's formula (``[3] AddBackward0   t2 = t0 + t1``) is drawn in the section's graph."""
+    drawings = re.findall(r"── the graph of (\S+) ─.*?\n(.*?)\n── ", part, re.S)
+    steps = []
+    for root, _ in drawings:   # the narration of the drawn graph's own backward (not of later ones)
+        walk = re.search(rf"^  backward from {re.escape(root)} \(.*?\n(.*?)(?=^  backward from |^  >>> |^── |\Z)",
+                         part, re.S | re.M)
+        assert walk is not None, (key, root)
+        steps += re.findall(r"^ *\[\d+\] (\w+)   (.+)$", walk.group(1), re.M)
+    assert drawings and steps, key
+    drawn = {m.group(1).split(" = ")[0]: (m.group(2), m.group(1)) for _, d in drawings  # after "─ ", before the op
+             for m in re.finditer(r"(?:^ +|─ )([^─│├└◀\n]+?)  +(\w+Backward\w*) ", d, re.M)}
+    compared = 0
+    for op, formula in steps:   # a big graph is drawn in part, and long lines end in "…": compare what is shown
+        label = formula.split(" = ")[0]
+        if op == "AccumulateGrad" or label not in drawn:
+            continue
+        drawn_op, drawn_formula = drawn[label]
+        assert drawn_op == op, (key, label)
+        n = min(len(formula.rstrip("…")), len(drawn_formula.rstrip("…")))
+        assert formula[:n] == drawn_formula[:n], f"{key}: narrated {formula!r}, drawn {drawn_formula!r}"
+        compared += 1
+    assert compared >= min(len(drawn), 3), key
+
+
 def test_the_whole_tour_runs_and_verifies_every_section(capsys):
     start = time.perf_counter()
     code = tour.main([])
@@ -64,6 +89,11 @@ def test_the_whole_tour_runs_and_verifies_every_section(capsys):
     for key in ("7.4", "7.7", "hw5"):   # drawn, narrated and checked by finite differences
         assert "graph of " in parts[key] and "backward from " in parts[key]
         assert "✓ verified: each node's backward agrees with finite differences" in parts[key]
+    for key, part in parts.items():   # the drawing and the narration name every node the same way
+        if "── backward from " in part:
+            _assert_drawing_matches_narration(key, part)
+    assert "f = t2 + t3   " in parts["hw2"] and "[1] AddBackward0   f = t2 + t3\n" in parts["hw2"]
+    assert "scores = t1 / 2   " in parts["7.7"] and "DivBackward0   scores = t1 / 2\n" in parts["7.7"]
     assert "[6] AccumulateGrad   x.grad = 14   (was None)" in parts["7.4"]
     assert "x.grad = 8   (was 4, + 4)" in parts["7.5"]
     assert "the tensor does not require grad: it has no graph" in parts["7.6"]

@@ -380,9 +380,11 @@ def output_names(frame: FrameType | None, names: dict[str, Any] | None = None) -
         scopes.append(names)
     out: dict[tuple[int, int], str] = {}
     for scope in scopes:           # later scopes win: locals over globals, ``names`` over both
+        mine: dict[tuple[int, int], str] = {}
         for k, v in list(scope.items()):
             if isinstance(v, Tensor) and v.grad_fn is not None and v.grad_fn.n_outputs > 1 and not k.startswith("_"):
-                out[(id(v.grad_fn), v._output_nr)] = k
+                mine.setdefault((id(v.grad_fn), v._output_nr), k)   # within a scope, the first name wins
+        out.update(mine)
     return out
 
 

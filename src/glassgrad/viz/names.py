@@ -47,15 +47,23 @@ class Namer:
             self.add(names, override=True)
 
     def add(self, names: dict[str, Any], override: bool = False) -> None:
-        """Learn ``{name: tensor}`` pairs (private names like ``_x`` are skipped)."""
+        """Learn ``{name: tensor}`` pairs (private names like ``_x`` are skipped).
+
+        With ``override`` these names replace those learnt before; within ``names`` the first name of a
+        tensor wins (``l5`` over a later loop variable ``t`` holding the same tensor).
+        """
+        seen: set[int] = set()
         for name, value in list(names.items()):
             if not isinstance(value, Tensor) or name.startswith("_"):
                 continue
-            if override or id(value) not in self._by_tensor:
+            if (override and id(value) not in seen) or id(value) not in self._by_tensor:
                 self._by_tensor[id(value)] = name
             fn = value.grad_fn
-            if fn is not None and (override or id(fn) not in self._by_node):
+            if fn is not None and ((override and id(fn) not in seen) or id(fn) not in self._by_node):
                 self._by_node[id(fn)] = name
+            seen.add(id(value))
+            if fn is not None:
+                seen.add(id(fn))
 
     def tensor(self, t: Tensor) -> str:
         """The user's name for ``t``, else a fresh ``tN`` (that of its ``grad_fn`` for a non-leaf)."""
