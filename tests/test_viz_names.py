@@ -155,3 +155,16 @@ def test_narrate_block_and_why_no_grad_use_the_same_names():
     with viz.narrate(file=buf, names={"w": w, "loss": loss}):
         loss.backward()
     assert f"ReluBackward0   {relu.formula}\n" in buf.getvalue()
+
+
+def test_a_number_is_solved_through_an_unnamed_step_or_left_as_constant():
+    x = gg.tensor([0.2, 0.5], requires_grad=True)
+    l1 = 3 * x + 1             # t0 = x * 3 is not held, but follows from x and the saved 3
+    l2 = (l1 ** 2).sum()
+    graph = assert_views_agree(l2, {"x": x, "l1": l1, "l2": l2})
+    assert graph.by_label("l1").formula == "l1 = t0 + 1" and graph.by_label("t0").formula == "t0 = x * 3"
+    assert graph.by_label("t0").value is None   # used to solve the 1, never shown as a value
+    w = gg.tensor([1.0, 2.0], requires_grad=True)
+    f = ((x * w) + 2).sum()      # neither x * w nor its sum with 2 is known: the 2 cannot be told
+    graph = assert_views_agree(f, {"x": x, "w": w, "f": f})
+    assert graph.by_label("t1").formula == "t1 = t0 + (constant)"

@@ -787,7 +787,7 @@ def _infer_constant(node: Node, in_labels: list[str | None], values: dict[int, n
     if out is None or len(node._next) != 2 or node._next[0] is None or node._next[1] is not None:
         return in_labels
     e = node._next[0]
-    a = values.get(id(e[0]))
+    a = _derived_value(e[0], values)
     if a is None or e[1] != 0 or np.shape(a) != tuple(e[2]):
         return in_labels
     with np.errstate(all="ignore"):
@@ -799,6 +799,39 @@ def _infer_constant(node: Node, in_labels: list[str | None], values: dict[int, n
     labels = list(in_labels)
     labels[1] = _num(float(flat[0])).rstrip(".")
     return labels
+
+
+#: the forward of those ops with a number for their second input: (a, number, alpha) -> out
+_FORWARD = {
+    "AddBackward0": lambda a, c, alpha: a + alpha * c,
+    "SubBackward0": lambda a, c, alpha: a - alpha * c,
+    "MulBackward0": lambda a, c, alpha: a * c,
+    "DivBackward0": lambda a, c, alpha: a / c,
+}
+
+
+def _derived_value(node: Node, values: dict[int, np.ndarray], depth: int = 0) -> np.ndarray | None:
+    """``node``'s value if known, else, for ``t0 = x * 3`` with the 3 saved and x's value known, ``x * 3``.
+
+    Used only to solve a lost number further on (``l1 = t0 + 1``: 1 = l1 - t0), never shown as a
+    value; at most a few such steps are followed.
+    """
+    known = values.get(id(node))
+    if known is not None or depth > 8:
+        return known
+    kind = type(node).__name__
+    nxt = node._next
+    if kind not in _FORWARD or len(nxt) != 2 or nxt[0] is None or nxt[1] is not None or nxt[0][1] != 0:
+        return None
+    saved = node._saved if isinstance(node._saved, tuple) else None
+    c = saved[1] if saved is not None and len(saved) == 2 else None
+    if c is None or isinstance(c, bool | str) or not _is_scalar_like(c) or np.ndim(c) != 0:
+        return None
+    a = _derived_value(nxt[0][0], values, depth + 1)
+    if a is None:
+        return None
+    with np.errstate(all="ignore"):
+        return np.asarray(_FORWARD[kind](np.asarray(a, dtype=np.float64), c, getattr(node, "alpha", 1) or 1))
 
 
 def _sum_opt(gs: list[np.ndarray | None]) -> np.ndarray | None:
