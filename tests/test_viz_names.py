@@ -168,3 +168,12 @@ def test_a_number_is_solved_through_an_unnamed_step_or_left_as_constant():
     f = ((x * w) + 2).sum()      # neither x * w nor its sum with 2 is known: the 2 cannot be told
     graph = assert_views_agree(f, {"x": x, "w": w, "f": f})
     assert graph.by_label("t1").formula == "t1 = t0 + (constant)"
+
+
+def test_permute_shows_its_dims_in_every_view():
+    x = gg.ones(2, 3, 4, requires_grad=True)
+    f = x.permute(2, 0, 1).sum()
+    graph = assert_views_agree(f, {"x": x, "f": f})
+    assert graph.by_label("t0").formula == "t0 = x.permute((2, 0, 1))"
+    torch = pytest.importorskip("torch")
+    assert torch.ones(2, 3, 4, requires_grad=True).permute(2, 0, 1).grad_fn._saved_dims == (2, 0, 1)

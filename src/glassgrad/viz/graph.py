@@ -314,7 +314,15 @@ def _slot_values(node: Node) -> dict[str, Any]:
             v = getattr(node, s, None)
             if v is not None and _is_scalar_like(v):
                 out[s] = v
-    return out
+    return {**out, **derived_slots(node)}
+
+
+def derived_slots(node: Node) -> dict[str, Any]:
+    """Arguments a formula names that the node keeps only in another form (PermuteBackward0's ``dims``)."""
+    inverse = getattr(node, "inverse", None) if type(node).__name__ == "PermuteBackward0" else None
+    if isinstance(inverse, tuple | list) and all(isinstance(i, int | np.integer) for i in inverse):
+        return {"dims": tuple(int(i) for i in np.argsort(inverse))}
+    return {}
 
 
 def _substitute(text: str, mapping: dict[str, str]) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 from ..engine import engine as _engine
 from ..engine.node import AccumulateGrad, Node
 from ..tensor import Tensor
-from .graph import _formulas, graph_nodes, input_labels, known_values, node_label
+from .graph import _formulas, derived_slots, graph_nodes, input_labels, known_values, node_label
 from .graph import output_names as output_names
 from .names import Namer, caller_frame
 from .trace import _copy
@@ -102,7 +102,7 @@ def _slot_values(node: Node) -> dict[str, Any]:
                 out[s] = v
             elif isinstance(v, tuple) and len(v) <= 4 and all(isinstance(e, int) for e in v):
                 out[s] = v
-    return out
+    return {**out, **derived_slots(node)}
 
 
 def _arg_names(node: Node) -> list[str]:
