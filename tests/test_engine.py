@@ -1378,3 +1378,34 @@ def test_observers_see_each_step_in_order():
     assert seen == ["start", ("AddBackward0", 1.0, [1.0, None]), ("DivBackward0", 1.0, [0.5, None]),
                     ("PowBackward0", 0.5, [7.0]), ("AddBackward0", 7.0, [7.0, None]),
                     ("MulBackward0", 7.0, [14.0, None]), ("acc", 14.0), "end"]
+
+
+def test_plain_loop_and_general_loop_agree():
+    """backward() takes the engine's plain loop; with an observer it takes the general one: same gradients."""
+    from glassgrad.engine import engine
+
+    class Quiet:
+        def on_start(self, roots, grads): ...
+        def on_node(self, node, upstream, passed): ...
+        def on_accumulate(self, variable, grad): ...
+        def on_end(self): ...
+
+    def grads() -> list[np.ndarray]:
+        gg.manual_seed(3)
+        w = gg.randn(4, 3, requires_grad=True)
+        b = gg.randn(3, requires_grad=True)
+        x = gg.randn(5, 4)
+        h = (x @ w + b).tanh()
+        u, v = h.split([1, 2], dim=1)                       # a node with two outputs
+        loss = (u * v.sum(1, keepdim=True)).sum() + (h ** 2).mean() * b.sum()   # reuse and a diamond
+        loss.backward()
+        return [w.grad.numpy().copy(), b.grad.numpy().copy()]
+
+    plain = grads()
+    engine.OBSERVERS.append(Quiet())
+    try:
+        general = grads()
+    finally:
+        engine.OBSERVERS.pop()
+    for p, g in zip(plain, general):
+        np.testing.assert_array_equal(p, g)

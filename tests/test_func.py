@@ -257,3 +257,16 @@ def test_vmap_of_jacobians_and_negative_in_dims():
            tf.vmap(tf.hessian(lambda r: (r ** 3).sum() * r[0]))(ta))
     _close(gf.vmap(gf.jacrev(lambda r: r.exp() * r[0]))(ga), tf.vmap(tf.jacrev(lambda r: r.exp() * r[0]))(ta))
     _close(gf.vmap(lambda r: r * 2, in_dims=-1)(ga), tf.vmap(lambda r: r * 2, in_dims=-1)(ta))
+
+
+def test_vmap_randomness_modes() -> None:
+    torch = pytest.importorskip("torch")
+    for m in (gg, torch):
+        with pytest.raises(RuntimeError, match="called random operation while in randomness error mode"):
+            m.func.vmap(lambda x: x + m.rand(()))(m.zeros(3))
+    gg.manual_seed(0)
+    same = gg.func.vmap(lambda x: x + gg.rand(()), randomness="same")(gg.zeros(3))
+    assert same[0] == same[1] == same[2]
+    diff = gg.func.vmap(lambda x: x + gg.rand(()), randomness="different")(gg.zeros(3))
+    assert len(set(diff.tolist())) == 3
+    gg.rand(())   # random ops work again after vmap

@@ -87,7 +87,15 @@ def set_rng_state(state: Tensor) -> None:
     default_generator.set_state(state)
 
 
+#: the innermost ``func.vmap``'s randomness mode while its function runs ("error" forbids random ops)
+VMAP_RANDOMNESS: list[str] = []
+
+
 def _rng(generator: Generator | None) -> Any:
+    if VMAP_RANDOMNESS and VMAP_RANDOMNESS[-1] == "error":
+        raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
+                           "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+                           "of vmap")
     return (generator or default_generator).rng
 
 

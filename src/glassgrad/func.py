@@ -406,8 +406,10 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0, randomne
     example on ``x.select(in_dim, i)`` slices (``None`` in ``in_dims`` passes
     an input unchanged) and stacks each output along its ``out_dims``, so the
     results are exactly those of calling ``func`` per example; it nests and
-    composes with the other transforms.  ``randomness`` and ``chunk_size`` are
-    accepted and have no effect (each call is simply run in turn).
+    composes with the other transforms.  ``randomness``: "error" (the default) refuses random ops
+    inside ``func`` with PyTorch's message, "different" lets each example draw its own numbers,
+    "same" gives every example the same draws (the generator is rewound before each call).
+    ``chunk_size`` is accepted and has no effect.
     """
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. "
@@ -478,11 +480,19 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0, randomne
         B = sizes[0]
         results = []
         out_spec = None
-        for i in range(B):
-            sl = [a if d is None else a.select(d, i) for a, d in zip(flat_args, norm)]
-            out = func(*_unflatten(sl, spec), **kwargs)
-            flat_out, out_spec = _flatten(out)
-            results.append(flat_out)
+        from . import creation
+        start = creation.get_rng_state() if randomness == "same" else None
+        creation.VMAP_RANDOMNESS.append(randomness)
+        try:
+            for i in range(B):
+                if start is not None:  # "same": every example draws the same numbers
+                    creation.set_rng_state(start)
+                sl = [a if d is None else a.select(d, i) for a, d in zip(flat_args, norm)]
+                out = func(*_unflatten(sl, spec), **kwargs)
+                flat_out, out_spec = _flatten(out)
+                results.append(flat_out)
+        finally:
+            creation.VMAP_RANDOMNESS.pop()
         if isinstance(out_dims, (int, type(None))):
             flat_od = [out_dims] * len(results[0])
         else:

@@ -78,7 +78,8 @@ def _root_grads(outputs: tuple[Any, ...], grad_outputs: tuple[Any, ...], create_
                     f"grad can be implicitly created only for real scalar outputs but got {t.dtype!r}"
                 )
             arr = xp.ones(d.shape, dtype=d.dtype)
-            seeds.append(Tensor._make(arr) if create_graph else arr)
+            # (a 0-d seed travels as a NumPy scalar: its arithmetic is ~10x cheaper than a 0-d array's)
+            seeds.append(Tensor._make(arr) if create_graph else arr[()] if arr.ndim == 0 else arr)
             continue
         if not isinstance(g, Tensor):
             if isinstance(g, (int, float)):
