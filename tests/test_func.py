@@ -263,7 +263,7 @@ def test_vmap_randomness_modes() -> None:
     torch = pytest.importorskip("torch")
     for m in (gg, torch):
         with pytest.raises(RuntimeError, match="called random operation while in randomness error mode"):
-            m.func.vmap(lambda x: x + m.rand(()))(m.zeros(3))
+            m.func.vmap(lambda x, m=m: x + m.rand(()))(m.zeros(3))
     gg.manual_seed(0)
     same = gg.func.vmap(lambda x: x + gg.rand(()), randomness="same")(gg.zeros(3))
     assert same[0] == same[1] == same[2]
