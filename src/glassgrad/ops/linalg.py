@@ -73,19 +73,46 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c(input)} != {_c(mat2)}")
     r = wrap(a @ b)
     if STATE.grad_enabled and (input._rg or mat2._rg):
-        record(r, MmBackward0(), (input, mat2), (input if mat2._rg else None, mat2 if input._rg else None))
+        n = MmBackward0()
+        n.colmajor = (_colmajor(a), _colmajor(b))
+        record(r, n, (input, mat2), (input if mat2._rg else None, mat2 if input._rg else None))
     return r
 
 
+def _colmajor(a: Any) -> bool:
+    """ATen's test in ``mm_mat1_backward`` / ``mm_mat2_backward``: is the 2-d ``a`` column-major (a transposed view)?"""
+    st, sh, k = a.strides, a.shape, a.itemsize
+    return st[0] == k and st[1] == sh[0] * k
+
+
+def _mm_grads(F: Any, g: Any, m1: Any, m2: Any, colmajor: tuple[bool, bool]) -> tuple[Any, Any]:
+    """``(g @ m2ᵀ, m1ᵀ @ g)``, the gradients of ``m1 @ m2``; None where the other factor was not saved.
+
+    Note: as ATen's ``mm_mat1_backward`` / ``mm_mat2_backward``, a factor that was column-major
+    (``weight.t()`` in ``linear``, ``K.T`` in attention) gets its gradient computed transposed,
+    ``(m1 @ gᵀ)ᵀ``, so that after ``TBackward0`` the parameter's gradient is C-contiguous: no
+    strided copy when it is accumulated into ``.grad`` and a contiguous SGD update (W3-big: the
+    1024x1024 weight gradients).
+    """
+    t = F.transpose
+    if F.tensor_mode:  # create_graph: the plain formulas, recorded as PyTorch's double backward records them
+        colmajor = (False, False)
+    g1 = g2 = None
+    if m2 is not None:
+        g1 = t(m2 @ t(g, 0, 1), 0, 1) if colmajor[0] else g @ t(m2, 0, 1)
+    if m1 is not None:
+        g2 = t(t(g, 0, 1) @ m1, 0, 1) if colmajor[1] else t(m1, 0, 1) @ g
+    return g1, g2
+
+
 class MmBackward0(Node):
-    __slots__ = ()
+    __slots__ = ("colmajor",)
     formula = "self @ mat2"
     derivatives = ("grad @ mat2.T", "self.T @ grad")
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         a, b = self.unpack(F)
-        return (g @ F.transpose(b, 0, 1) if b is not None else None,
-                F.transpose(a, 0, 1) @ g if a is not None else None)
+        return _mm_grads(F, g, a, b, self.colmajor)
 
 
 @_takes_tensors("bmm", "input", "mat2")
@@ -221,6 +248,10 @@ def _combine(bias: Any, prod: Any, beta: Any, alpha: Any) -> Any:
         prod = prod * alpha
     if beta == 0:
         return prod
+    if beta == 1 and bias.dtype == prod.dtype:
+        # prod is a fresh array: adding in place saves allocating (and page-faulting) a second result
+        prod += bias
+        return prod
     return prod + (bias if beta == 1 else bias * beta)
 
 
@@ -253,19 +284,24 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     if STATE.grad_enabled and (input._rg or mat1._rg or mat2._rg):
         n = AddmmBackward0()
         n.alpha, n.beta = alpha, beta
+        n.colmajor = (_colmajor(a), _colmajor(b))
         record(r, n, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None))
     return r
 
 
 class AddmmBackward0(Node):
-    __slots__ = ("alpha", "beta")
+    __slots__ = ("alpha", "beta", "colmajor")
     formula = "beta * self + alpha * (mat1 @ mat2)"
     derivatives = ("beta * grad", "alpha * grad @ mat2.T", "alpha * mat1.T @ grad")
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
-        # the last two dims are the matrices: the same rule serves baddbmm's batches
         m1, m2 = self.unpack(F)
         gi = _scaled(g, self.beta) if self._next[0] is not None else None
+        if g.ndim == 2:
+            g1, g2 = _mm_grads(F, g, m1, m2, self.colmajor)
+            return gi, _scaled(g1, self.alpha) if g1 is not None else None, \
+                _scaled(g2, self.alpha) if g2 is not None else None
+        # baddbmm's batches: the last two dims are the matrices
         g1 = _scaled(g @ F.transpose(m2, -2, -1), self.alpha) if m2 is not None else None
         g2 = _scaled(F.transpose(m1, -2, -1) @ g, self.alpha) if m1 is not None else None
         return gi, g1, g2
