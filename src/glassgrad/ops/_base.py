@@ -68,9 +68,14 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     Saved input tensors remember their version now, so an in-place change
     before backward is reported (PyTorch's "modified by an inplace operation").
     """
-    if len(inputs) == 1:  # fast path: most ops have one tensor input
+    # (one- and two-input ops are nearly all of them: no list built for those)
+    n = len(inputs)
+    if n == 1:
         t = inputs[0]
         node._next = (edge(t) if isinstance(t, Tensor) else None,)
+    elif n == 2:
+        t, u = inputs
+        node._next = (edge(t) if isinstance(t, Tensor) else None, edge(u) if isinstance(u, Tensor) else None)
     else:
         node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
     node._seq = next_seq()
@@ -101,11 +106,20 @@ def record_outputs(outs: tuple[Tensor, ...], node: Node, inputs: tuple[Any, ...]
 
 def _versions(saved: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The version of each saved tensor now (None for plain values), to detect later in-place changes."""
-    vs = [None if s is None or s.__class__ is float or s.__class__ is int else
-          s.version if s.__class__ is SavedOutput else
-          ((s._vc[0] if s._vc is not None else 0) if isinstance(s, Tensor) else None)
-          for s in saved]
-    return tuple(vs) if vs.count(None) != len(vs) else None
+    vs = []
+    any_tensor = False
+    for s in saved:
+        c = s.__class__
+        if c is SavedOutput:
+            vs.append(s.version)
+            any_tensor = True
+        elif s is None or c is float or c is int or not isinstance(s, Tensor):
+            vs.append(None)
+        else:
+            vc = s._vc
+            vs.append(vc[0] if vc is not None else 0)
+            any_tensor = True
+    return tuple(vs) if any_tensor else None
 
 
 def saved_output(out: Tensor, output_nr: int = 0) -> SavedOutput:
@@ -164,6 +178,9 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
                 ad = ad.astype(rt, copy=False)
                 bd = bd.astype(rt, copy=False)
             return ad, bd
+        tb = type(b)
+        if (tb is float or tb is int) and ad.dtype.kind == "f":  # the common case: nothing to convert
+            return ad, b
         return _with_scalar(ad, b), _scalar(b)
     bd = b._data
     return _scalar(a), _with_scalar(bd, a)
