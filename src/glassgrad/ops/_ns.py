@@ -21,15 +21,21 @@ class ARRAY(ArrayNamespace):
 
     @staticmethod
     def unpack_saved(node: Node, saved: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple([_scalar_if_0d(s._data) if isinstance(s, Tensor) else
-                      _scalar_if_0d(s.data) if isinstance(s, SavedOutput) else
-                      s.unpack()._data if isinstance(s, Packed) else s for s in saved])
-
-
-def _scalar_if_0d(d: Any) -> Any:
-    """A 0-d array as a NumPy scalar: the same value and dtype, but its arithmetic costs ~0.1 µs instead of
-    ~1 µs (NumPy's 0-d arrays take its general array path).  Rules only read saved values, never write them."""
-    return d[()] if d.ndim == 0 else d
+        out = []
+        for s in saved:
+            if isinstance(s, Tensor):
+                d = s._data
+            elif s.__class__ is SavedOutput:
+                d = s.data
+            elif isinstance(s, Packed):
+                d = s.unpack()._data
+            else:
+                out.append(s)
+                continue
+            # a 0-d array as a NumPy scalar: the same value and dtype, but its arithmetic costs ~0.1 µs
+            # instead of ~1 µs (0-d arrays take NumPy's general path); rules only read saved values
+            out.append(d[()] if d.ndim == 0 else d)
+        return tuple(out)
 
 
 class TENSOR:
