@@ -253,7 +253,12 @@ def _size(t: Tensor, dim: int) -> int:
 
 
 def _bias(input: Tensor, shape: tuple[int, ...]) -> Any:
-    """``input``'s array broadcast to the product's shape, with ``expand``'s error text."""
+    """``input``'s array, broadcastable to the product's shape (``_combine`` broadcasts it), with ``expand``'s error text."""
+    d = input._data
+    s = d.shape
+    # fast path (every linear layer): a bias that broadcasts needs no expand view (7 us a call)
+    if s == shape or (len(s) <= len(shape) and all(a == 1 or a == b for a, b in zip(s[::-1], shape[::-1]))):
+        return d
     from .shape import expand
     return expand(input.detach(), shape)._data
 

@@ -386,11 +386,13 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str, i
     cdim = 1 if x.ndim >= 2 else 0
     if x.ndim == 1:
         t = t.reshape(())
-    t = t.astype(xp.int64)
+    t = t.astype(xp.int64, copy=False)
     valid = t != ignore_index
     bad = (t < 0) | (t >= x.shape[cdim])
     if (bad & valid).any():
         raise IndexError(f"Target {t[bad & valid].reshape(-1)[0]} is out of bounds.")
+    if weight is None and x.ndim == 2 and t.size and reduction != "none" and not two_d and valid.all():
+        return _nll_unweighted(input, t, reduction, node_cls)
     idx = xp.expand_dims(xp.where(valid, t, 0), cdim)
     picked = xp.take_along_axis(x, idx, axis=cdim).squeeze(cdim)
     w = weight._data[idx.squeeze(cdim)] if weight is not None else xp.ones((), x.dtype)
@@ -409,6 +411,30 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str, i
         n = node_cls()
         n.shape, n.dim, n.index = x.shape, cdim, idx
         record(r, n, (input,), (_const(xp.broadcast_to(coef, t.shape).astype(x.dtype)),))
+    return r
+
+
+def _nll_unweighted(input: Tensor, t: Any, reduction: str, node_cls: type[Node]) -> Tensor:
+    """``_nll`` for the common case: 2-D input, no class weights, no ignored target, reduced.
+
+    Note: with every weight 1 the general path's ``where``/``broadcast`` steps are identities
+    (``-picked * 1``, a total weight of exactly n): this computes the same values with five
+    fewer array operations, which is a third of a small classifier's loss (W3: 64x10 logits).
+    """
+    x = input._data
+    idx = t[:, None]
+    losses = -xp.take_along_axis(x, idx, axis=1).squeeze(1)
+    if reduction == "mean":
+        total = x.dtype.type(t.size)
+        r = wrap(losses.sum() / total)
+        coef = -1 / total
+    else:
+        r = wrap(losses.sum())
+        coef = x.dtype.type(-1)
+    if STATE.grad_enabled and input._rg:
+        n = node_cls()
+        n.shape, n.dim, n.index = x.shape, 1, idx
+        record(r, n, (input,), (_const(xp.full(t.shape, coef, dtype=x.dtype)),))
     return r
 
 
