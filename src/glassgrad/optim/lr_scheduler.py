@@ -170,6 +170,18 @@ class LRScheduler:
         """The next learning rate of each param group (called by ``step``)."""
         raise NotImplementedError
 
+    def _current_lrs(self) -> list[Any]:
+        """Each group's current lr, unchanged (a chainable form's no-op step)."""
+        return _param_groups_val_list(self.optimizer, "lr")
+
+    def _current_lrs_times(self, factor: Any) -> list[Any]:
+        """Each group's current lr times ``factor`` (a chainable form's step)."""
+        return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+    def _base_lrs_times(self, factor: Any) -> list[Any]:
+        """Each group's initial lr times ``factor`` (a closed form)."""
+        return [base_lr * factor for base_lr in self.base_lrs]
+
     def step(self, epoch: int | None = None) -> None:
         """Advance the schedule by one (call it after ``optimizer.step()``)."""
         if self._step_count == 1:
@@ -214,7 +226,10 @@ class _LRScheduler(LRScheduler):
 class _LambdaScheduler(LRScheduler):
     """Shared parts of LambdaLR and MultiplicativeLR: one function per group, saved only if not a plain function."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int, check_callable: bool) -> None:
+    _check_callable: bool = False  # MultiplicativeLR rejects a lambda that is not callable
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         self.optimizer = optimizer
         if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
@@ -222,7 +237,7 @@ class _LambdaScheduler(LRScheduler):
             if len(lr_lambda) != len(optimizer.param_groups):
                 raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
-        if check_callable:
+        if self._check_callable:
             for fn in self.lr_lambdas:
                 if not callable(fn):
                     raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
@@ -248,10 +263,6 @@ class _LambdaScheduler(LRScheduler):
 class LambdaLR(_LambdaScheduler):
     """``lr = initial_lr · lr_lambda(epoch)`` (one function, or one per param group)."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1) -> None:
-        super().__init__(optimizer, lr_lambda, last_epoch, check_callable=False)
-
     def get_lr(self) -> list[Any]:
         """``base_lr · lambda(last_epoch)`` per group."""
         _warn_get_lr_called_within_step(self)
@@ -261,9 +272,7 @@ class LambdaLR(_LambdaScheduler):
 class MultiplicativeLR(_LambdaScheduler):
     """``lr = lr · lr_lambda(epoch)`` at every step after the first."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1) -> None:
-        super().__init__(optimizer, lr_lambda, last_epoch, check_callable=True)
+    _check_callable = True
 
     def get_lr(self) -> list[Any]:
         """The current lr times ``lambda(last_epoch)`` (unchanged at construction)."""
@@ -271,7 +280,7 @@ class MultiplicativeLR(_LambdaScheduler):
         if not self._is_initial:
             return [group["lr"] * lmbda(self.last_epoch)
                     for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
-        return _param_groups_val_list(self.optimizer, "lr")
+        return self._current_lrs()
 
 
 # ---------------------------------------------------------------------------- step-wise decays
@@ -289,11 +298,11 @@ class StepLR(LRScheduler):
         """The current lr, times ``gamma`` when ``last_epoch`` is a positive multiple of ``step_size``."""
         _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return self._current_lrs_times(self.gamma)
 
     def _get_closed_form_lr(self) -> list[Any]:
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.gamma ** (self.last_epoch // self.step_size))
 
 
 class MultiStepLR(LRScheduler):
@@ -309,12 +318,12 @@ class MultiStepLR(LRScheduler):
         """The current lr, times ``gamma ** count`` at a milestone."""
         _warn_get_lr_called_within_step(self)
         if self.last_epoch not in self.milestones:
-            return _param_groups_val_list(self.optimizer, "lr")
+            return self._current_lrs()
         return [group["lr"] * self.gamma ** self.milestones[self.last_epoch] for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self) -> list[Any]:
         milestones = sorted(self.milestones.elements())
-        return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.gamma ** bisect_right(milestones, self.last_epoch))
 
 
 class ConstantLR(LRScheduler):
@@ -332,14 +341,13 @@ class ConstantLR(LRScheduler):
         """Scaled by ``factor`` at epoch 0, restored (divided by ``factor``) at ``total_iters``."""
         _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+            return self._current_lrs_times(self.factor)
         if self.last_epoch != self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return self._current_lrs_times(1.0 / self.factor)
 
     def _get_closed_form_lr(self) -> list[Any]:
-        return [base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
-                for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
 
 
 class LinearLR(LRScheduler):
@@ -360,17 +368,15 @@ class LinearLR(LRScheduler):
         """The current lr times the ratio of this step's factor to the previous one's."""
         _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+            return self._current_lrs_times(self.start_factor)
         if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
+            return self._current_lrs()
         span = self.end_factor - self.start_factor
-        return [group["lr"] * (1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span))
-                for group in self.optimizer.param_groups]
+        return self._current_lrs_times(1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span))
 
     def _get_closed_form_lr(self) -> list[Any]:
-        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
-                           * min(self.total_iters, self.last_epoch) / self.total_iters)
-                for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.start_factor + (self.end_factor - self.start_factor)
+                                    * min(self.total_iters, self.last_epoch) / self.total_iters)
 
 
 class ExponentialLR(LRScheduler):
@@ -384,11 +390,11 @@ class ExponentialLR(LRScheduler):
         """The current lr times ``gamma`` (unchanged at construction)."""
         _warn_get_lr_called_within_step(self)
         if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return self._current_lrs_times(self.gamma)
 
     def _get_closed_form_lr(self) -> list[Any]:
-        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.gamma**self.last_epoch)
 
 
 class PolynomialLR(LRScheduler):
@@ -403,14 +409,13 @@ class PolynomialLR(LRScheduler):
         """The current lr times the ratio of this step's decay to the previous one's."""
         _warn_get_lr_called_within_step(self)
         if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
+            return self._current_lrs()
         decay_factor = ((1.0 - self.last_epoch / self.total_iters)
                         / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
-        return [group["lr"] * decay_factor for group in self.optimizer.param_groups]
+        return self._current_lrs_times(decay_factor)
 
     def _get_closed_form_lr(self) -> list[Any]:
-        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
-                for base_lr in self.base_lrs]
+        return self._base_lrs_times((1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -429,7 +434,7 @@ class CosineAnnealingLR(LRScheduler):
         """The next lr from the current one (PyTorch's recursive cosine formula)."""
         _warn_get_lr_called_within_step(self)
         if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
+            return self._current_lrs()
         if self._step_count == 1 and self.last_epoch > 0:
             return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
                     for base_lr in self.base_lrs]
