@@ -103,9 +103,10 @@ def _fma(a: Any, b: Any, c: Any, dtype: np.dtype, out: np.ndarray | None = None)
         return out
     a, b, c = _in_dtype(a, dtype), _in_dtype(b, dtype), _in_dtype(c, dtype)
     t = np.multiply(a, b, dtype=wide)
+    t = np.add(t, c, out=t) if type(t) is np.ndarray and t.shape == np.shape(c) else t + c
     if out is not None:
-        return np.add(t, c, out=out, dtype=wide, casting="same_kind")
-    t = np.add(t, c, dtype=wide)
+        np.copyto(out, t, casting="same_kind")
+        return out
     return t.astype(dtype)
 
 
