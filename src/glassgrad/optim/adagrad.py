@@ -8,7 +8,18 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _add, _addcmul_, _bump, _step_tensor, _to_scalar, _use_grad
+from .optimizer import (
+    Optimizer,
+    _addcmul_,
+    _bump,
+    _check_lr,
+    _check_non_negative,
+    _count_step,
+    _grad,
+    _step_tensor,
+    _to_scalar,
+    _use_grad,
+)
 
 
 class Adagrad(Optimizer):
@@ -26,18 +37,11 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
                  foreach: bool | None = None, *, maximize: bool = False, differentiable: bool = False,
                  fused: bool | None = None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_lr(lr)
+        _check_non_negative(lr_decay, "lr_decay value")
+        _check_non_negative(weight_decay, "weight_decay value")
+        _check_non_negative(initial_accumulator_value, "initial_accumulator_value value")
+        _check_non_negative(eps, "epsilon value")
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable, "fused": fused}
@@ -46,18 +50,14 @@ class Adagrad(Optimizer):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self._init_state(p, group)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+        self._set_group_defaults(foreach=None, maximize=False, differentiable=False, fused=None)
         self._steps_to_tensors()
 
-    def _init_state(self, p: Tensor) -> dict[str, Any]:
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
         if len(state) == 0:
             state["step"] = _step_tensor()
@@ -73,18 +73,11 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, wd, lr_decay, eps = _to_scalar(group["lr"]), group["weight_decay"], group["lr_decay"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self._init_state(p)
-                step_t, state_sum = state["step"], state["sum"]
-                step_t._data += 1
-                _bump(step_t)
-                step = float(step_t._data)
+            for p, state in self._params_and_states(group, self._init_state):
+                state_sum = state["sum"]
+                step = _count_step(state["step"])
                 x = p._data
-                g = p.grad._data if not group["maximize"] else -p.grad._data
-                if wd != 0:
-                    g = _add(g, x, wd)
+                g = _grad(p, group["maximize"], wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 s = state_sum._data
                 _addcmul_(s, g, g, 1)

@@ -8,9 +8,20 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _add, _addcmul_, _bump, _lerp_, _step_tensor, _to_scalar, _use_grad, _zeros_like
-
-_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+from .optimizer import (
+    Optimizer,
+    _addcmul_,
+    _bump,
+    _check_lr,
+    _check_non_negative,
+    _count_step,
+    _grad,
+    _lerp_,
+    _step_tensor,
+    _to_scalar,
+    _use_grad,
+    _zeros_like,
+)
 
 
 class Adam(Optimizer):
@@ -33,18 +44,13 @@ class Adam(Optimizer):
         if isinstance(lr, Tensor):
             if foreach and not capturable:
                 raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
-            if lr.numel() != 1:
-                raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_lr(lr)
+        _check_non_negative(eps, "epsilon value")
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(weight_decay, "weight_decay value")
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -65,23 +71,17 @@ class Adam(Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
+        self._set_group_defaults(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                                 decoupled_weight_decay=False, fused=None)
         self._steps_to_tensors()
 
-    def _init_state(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
         if len(state) == 0:
             state["step"] = _step_tensor()
             state["exp_avg"] = _zeros_like(p)
             state["exp_avg_sq"] = _zeros_like(p)
-            if amsgrad:
+            if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _zeros_like(p)
         return state
 
@@ -90,15 +90,10 @@ class Adam(Optimizer):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            states = [self._init_state(p, group["amsgrad"]) for p in params]
-            if group["capturable"] and params:
-                raise AssertionError(
-                    f"If capturable=True, params and state_steps must be on supported devices: {_CAPTURABLE_DEVICES}."
-                )
+            params_and_states = self._params_and_states(group, self._init_state)
             beta1, beta2 = (_to_scalar(b) for b in group["betas"])
             lr, wd, eps = _to_scalar(group["lr"]), group["weight_decay"], group["eps"]
-            for p, state in zip(params, states):
+            for p, state in params_and_states:
                 _adam_update(p, state, beta1, beta2, lr, wd, eps, group["amsgrad"], group["maximize"],
                              group["decoupled_weight_decay"])
         return loss
@@ -108,22 +103,17 @@ def _adam_update(p: Tensor, state: dict[str, Any], beta1: float, beta2: float, l
                  amsgrad: bool, maximize: bool, decoupled: bool) -> None:
     """One Adam step of ``p``, following ``torch.optim.adam._single_tensor_adam`` op by op."""
     x = p._data
-    g = p.grad._data if not maximize else -p.grad._data
-    step_t, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-    step_t._data += 1
-    _bump(step_t)
-    if wd != 0:
-        if decoupled:
-            x *= 1 - lr * wd
-            _bump(p)
-        else:
-            g = _add(g, x, wd)
+    g = _grad(p, maximize, 0 if decoupled else wd)
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    step = _count_step(state["step"])
+    if wd != 0 and decoupled:
+        x *= 1 - lr * wd
+        _bump(p)
     _lerp_(exp_avg._data, g, 1 - beta1)
     v = exp_avg_sq._data
     v *= beta2
     _addcmul_(v, g, g, 1 - beta2)
     _bump(exp_avg, exp_avg_sq, exp_avg_sq)
-    step = float(step_t._data)
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
     step_size = lr / bias_correction1

@@ -73,6 +73,38 @@ def _zeros_like(p: Tensor) -> Tensor:
     return Tensor._make(np.zeros_like(p._data))
 
 
+_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+
+
+def _check_non_negative(value: Any, what: str) -> None:
+    """PyTorch's ``ValueError("Invalid <what>: <value>")`` unless ``0 <= value`` (NaN fails too)."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
+def _check_lr(lr: float | Tensor) -> None:
+    """A learning rate is a one-element tensor or a number, and not negative (NaN fails too)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    _check_non_negative(lr, "learning rate")
+
+
+def _grad(p: Tensor, maximize: bool, weight_decay: float) -> np.ndarray:
+    """The gradient of ``p`` (negated when ``maximize``) plus ``weight_decay·p`` (the L2 penalty), as a new
+    array unless neither applies."""
+    g = p.grad._data if not maximize else -p.grad._data
+    if weight_decay != 0:
+        g = _add(g, p._data, weight_decay)
+    return g
+
+
+def _count_step(step_t: Tensor) -> float:
+    """``state['step'] += 1`` (a 0-dim tensor, version bumped); returns the new count."""
+    step_t._data += 1
+    _bump(step_t)
+    return float(step_t._data)
+
+
 def _bump(*tensors: Tensor) -> None:
     """Record an in-place change of each tensor (one version-counter increment each)."""
     for t in tensors:
@@ -328,6 +360,24 @@ class Optimizer:
             return None
         with enable_grad():
             return closure()
+
+    def _params_and_states(self, group: dict[str, Any], init_state: Callable[[Tensor, dict[str, Any]], dict[str, Any]]
+                           ) -> list[tuple[Tensor, dict[str, Any]]]:
+        """The group's parameters that have a gradient, each with its state (``init_state`` makes an empty one);
+        then, as PyTorch's CPU step, the ``capturable=True`` error when there is any such parameter."""
+        params = [p for p in group["params"] if p.grad is not None]
+        states = [init_state(p, group) for p in params]
+        if group.get("capturable", False) and params:
+            raise AssertionError(
+                f"If capturable=True, params and state_steps must be on supported devices: {_CAPTURABLE_DEVICES}."
+            )
+        return list(zip(params, states))
+
+    def _set_group_defaults(self, **defaults: Any) -> None:
+        """Give every param group the ``defaults`` entries it lacks (an optimizer pickled by an older version)."""
+        for group in self.param_groups:
+            for key, value in defaults.items():
+                group.setdefault(key, value)
 
     # ------------------------------------------------------------------ hooks
     def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:

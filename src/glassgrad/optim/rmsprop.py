@@ -8,14 +8,16 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .adam import _CAPTURABLE_DEVICES
 from .optimizer import (
     Optimizer,
-    _add,
     _add_,
     _addcmul_,
     _bump,
+    _check_lr,
+    _check_non_negative,
+    _count_step,
     _fma,
+    _grad,
     _lerp_,
     _step_tensor,
     _to_scalar,
@@ -38,18 +40,11 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float | Tensor = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_lr(lr)
+        _check_non_negative(eps, "epsilon value")
+        _check_non_negative(momentum, "momentum value")
+        _check_non_negative(weight_decay, "weight_decay value")
+        _check_non_negative(alpha, "alpha value")
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
                     "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable}
@@ -57,13 +52,8 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        self._set_group_defaults(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False,
+                                 capturable=False)
         self._steps_to_tensors()
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
@@ -82,22 +72,14 @@ class RMSprop(Optimizer):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            states = [self._init_state(p, group) for p in params]
-            if group["capturable"] and params:
-                raise AssertionError(
-                    f"If capturable=True, params and state_steps must be on supported devices: {_CAPTURABLE_DEVICES}."
-                )
+            params_and_states = self._params_and_states(group, self._init_state)
             lr, alpha, eps = _to_scalar(group["lr"]), group["alpha"], group["eps"]
             wd, momentum = group["weight_decay"], group["momentum"]
-            for p, state in zip(params, states):
+            for p, state in params_and_states:
                 x = p._data
-                g = p.grad._data if not group["maximize"] else -p.grad._data
-                step_t, square_avg = state["step"], state["square_avg"]
-                step_t._data += 1
-                _bump(step_t)
-                if wd != 0:
-                    g = _add(g, x, wd)
+                g = _grad(p, group["maximize"], wd)
+                square_avg = state["square_avg"]
+                _count_step(state["step"])
                 v = square_avg._data
                 v *= alpha
                 _addcmul_(v, g, g, 1 - alpha)

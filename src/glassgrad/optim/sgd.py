@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _add, _add_, _bump, _to_scalar, _use_grad
+from .optimizer import Optimizer, _add, _add_, _bump, _grad, _to_scalar, _use_grad
 
 
 class SGD(Optimizer):
@@ -48,12 +48,7 @@ class SGD(Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        self._set_group_defaults(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
 
     @_use_grad
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -65,9 +60,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad._data if not group["maximize"] else -p.grad._data
-                if wd != 0:
-                    g = _add(g, p._data, wd)
+                g = _grad(p, group["maximize"], wd)
                 if mom != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
