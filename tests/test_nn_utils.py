@@ -147,6 +147,7 @@ def test_parameters_to_vector_and_back() -> None:
 def test_vector_to_parameters_type_error() -> None:
     same_error(lambda m: m.nn.utils.vector_to_parameters([1.0, 2.0], m.nn.Linear(1, 1).parameters()))
     same_error(lambda m: m.nn.utils.vector_to_parameters(np.zeros(2), m.nn.Linear(1, 1).parameters()))
+    same_error(lambda m: m.nn.utils.vector_to_parameters(m.nn.Linear(1, 1), m.nn.Linear(1, 1).parameters()))
 
 
 def test_public_names() -> None:

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from ...ops.shape import cat
 from ...tensor import Tensor
+from ..modules.module import _typename
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
-
-
-def _typename(obj: Any) -> str:
-    """``torch.typename``: a tensor's type name (``torch.FloatTensor``) or ``module.QualName`` of anything else."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
