@@ -35,7 +35,7 @@ import numpy as np
 
 from ..engine.node import AccumulateGrad, Node, next_seq
 from ..tensor import Tensor
-from .names import Namer, caller_frame
+from .names import Namer, caller_frame, graph_nodes
 
 __all__ = ["capture", "check", "CheckReport", "NodeCheck"]
 
@@ -406,7 +406,7 @@ def check(loss: Tensor | Callable[..., Tensor], *args: Any, eps: float = 1e-6, a
     report = CheckReport()
     if loss.grad_fn is None:
         return report
-    from .graph import _formulas, graph_nodes, input_labels, known_values, node_label, output_names
+    from .graph import _formulas, input_labels, known_values, node_label, output_names
     from .narration import held_values
     # the same names, numbering and solved numbers as the drawing and the narration
     namer.number([loss.grad_fn])

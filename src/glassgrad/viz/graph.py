@@ -32,7 +32,8 @@ import numpy as np
 from ..dtypes import FROM_NP
 from ..engine.node import AccumulateGrad, Node, SavedOutput
 from ..tensor import Tensor
-from .names import Namer, caller_frame, constant_input
+from .names import Namer, caller_frame, constant_input, frame_scopes
+from .trace import _copy
 
 #: words in a formula that are neither arguments nor slots
 _KEYWORDS = frozenset({"and", "or", "not", "if", "else", "where", "None", "True", "False", "in", "for", "is",
@@ -449,21 +450,6 @@ def known_values(nodes: list[Node], held: dict[int, np.ndarray] | None = None) -
     return values
 
 
-def graph_nodes(roots: list[Node]) -> list[Node]:
-    """Every node reachable from ``roots`` (each once, roots first)."""
-    seen: set[int] = set()
-    out: list[Node] = []
-    stack = [r for r in roots if r is not None]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        out.append(n)
-        stack.extend(e[0] for e in n._next if e is not None)
-    return out
-
-
 # ---------------------------------------------------------------------- walking
 def execution_order(root: Node) -> list[Node]:
     """The order PyTorch's engine runs the nodes reachable from ``root`` (newest ready node first)."""
@@ -499,26 +485,11 @@ def execution_order(root: Node) -> list[Node]:
 
 def _frame_tensors(frame: FrameType | None, names: dict[str, Any] | None) -> list[Tensor]:
     found: list[Tensor] = []
-    scopes: list[dict[str, Any]] = []
-    if frame is not None:
-        scopes.append(frame.f_locals)
-        if frame.f_globals is not frame.f_locals:
-            scopes.append(frame.f_globals)
-    if names:
-        scopes.append(names)
-    for scope in scopes:
+    for scope in frame_scopes(frame, names):
         for k, v in list(scope.items()):
             if isinstance(v, Tensor) and not k.startswith("_"):
                 found.append(v)
     return found
-
-
-def _copy(a: Any) -> np.ndarray | None:
-    if a is None:
-        return None
-    if isinstance(a, Tensor):
-        a = a._data
-    return np.array(a, copy=True)
 
 
 def _describe_saved(v: Any, input_labels: dict[int, str], label: str) -> tuple[str, str] | None:

@@ -30,6 +30,33 @@ def caller_frame(skip_module: str = "glassgrad.") -> FrameType | None:
     return f
 
 
+def frame_scopes(frame: FrameType | None, names: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The variable dicts to look in: ``frame``'s locals, its globals (a function's frame), then ``names``."""
+    scopes: list[dict[str, Any]] = []
+    if frame is not None:
+        scopes.append(frame.f_locals)
+        if frame.f_globals is not frame.f_locals:
+            scopes.append(frame.f_globals)
+    if names:
+        scopes.append(names)
+    return scopes
+
+
+def graph_nodes(roots: list[Any]) -> list[Any]:
+    """Every node reachable from ``roots`` (each once, roots first)."""
+    seen: set[int] = set()
+    out: list[Any] = []
+    stack = [r for r in roots if r is not None]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        out.append(n)
+        stack.extend(e[0] for e in n._next if e is not None)
+    return out
+
+
 class Namer:
     """Maps tensors and graph nodes to the names the user gave them."""
 
@@ -37,12 +64,8 @@ class Namer:
         self._by_tensor: dict[int, str] = {}   # id(Tensor) -> name
         self._by_node: dict[int, str] = {}     # id(grad_fn) -> name of the tensor it produced
         self._fresh: dict[int, str] = {}
-        if frame is not None:
-            scopes = [frame.f_locals]
-            if frame.f_globals is not frame.f_locals:
-                scopes.append(frame.f_globals)
-            for scope in scopes:
-                self.add(scope)
+        for scope in frame_scopes(frame):
+            self.add(scope)
         if names:
             self.add(names, override=True)
 
@@ -133,16 +156,7 @@ def forward_order(roots: list[Any]) -> list[tuple[str, Any]]:
     creation sequence number; a leaf's AccumulateGrad (created lazily, with a large number) and a
     constant input come just before the first node that uses them, in input order.
     """
-    seen: set[int] = set()
-    nodes: list[Any] = []
-    stack = [r for r in roots if r is not None]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        nodes.append(n)
-        stack.extend(e[0] for e in n._next if e is not None)
+    nodes = graph_nodes(roots)
     keys: dict[int, tuple[int, int, int]] = {}
     items: dict[int, tuple[str, Any]] = {}
     for n in nodes:

@@ -34,9 +34,9 @@ import numpy as np
 from ..engine import engine as _engine
 from ..engine.node import AccumulateGrad, Node
 from ..tensor import Tensor
-from .graph import _formulas, derived_slots, graph_nodes, input_labels, known_values, node_label
+from .graph import _formulas, derived_slots, input_labels, known_values, node_label
 from .graph import output_names as output_names
-from .names import Namer, caller_frame
+from .names import Namer, caller_frame, frame_scopes, graph_nodes
 from .trace import _copy
 
 #: values with at most this many elements are printed in full
@@ -228,15 +228,8 @@ def held_values(frame: Any, names: dict[str, Any] | None = None) -> dict[int, np
     Copies of tensors of up to :data:`HELD_LIMIT` elements: with the values the graph saved, they let
     the narration solve ``b = a + 3``'s 3 as the drawing does (see :func:`glassgrad.viz.graph.input_labels`).
     """
-    scopes: list[dict[str, Any]] = []
-    if frame is not None:
-        scopes.append(frame.f_locals)
-        if frame.f_globals is not frame.f_locals:
-            scopes.append(frame.f_globals)
-    if names:
-        scopes.append(names)
     out: dict[int, np.ndarray] = {}
-    for scope in scopes:
+    for scope in frame_scopes(frame, names):
         for v in list(scope.values()):
             if isinstance(v, Tensor) and v.grad_fn is not None and v._data.size <= HELD_LIMIT:
                 out.setdefault(id(v.grad_fn), np.array(v._data, copy=True))
