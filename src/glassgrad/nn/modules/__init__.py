@@ -1,3 +1,6 @@
+"""The ``nn`` module classes (re-exported by ``glassgrad.nn``, which adds to ``__all__`` only ``Parameter``,
+``Buffer`` and the submodules)."""
+
 from .activation import (
     CELU,
     ELU,
@@ -25,12 +28,6 @@ from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
-from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
-from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from .sparse import Embedding
-
-__all__ = ["Module", "Linear", "Identity"]
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -42,13 +39,17 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
+from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .sparse import Embedding
 from .transformer import MultiheadAttention, TransformerEncoderLayer
 
-__all__ += ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
-            "BCEWithLogitsLoss", "KLDivLoss", "MultiheadAttention", "TransformerEncoderLayer"]
-__all__ += ["CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
-            "LogSoftmax", "Mish", "ReLU", "ReLU6", "Sigmoid", "SiLU", "Softmax", "Softmin", "Softplus", "Softsign",
-            "Tanh", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential", "Conv1d", "Conv2d",
-            "Dropout", "Flatten", "Unflatten", "Bilinear", "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm",
-            "RMSNorm", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d",
-            "Embedding"]
+__all__ = ["Module", "Linear", "Identity", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss",
+           "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "MultiheadAttention",
+           "TransformerEncoderLayer", "CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh",
+           "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish", "ReLU", "ReLU6", "Sigmoid", "SiLU", "Softmax", "Softmin",
+           "Softplus", "Softsign", "Tanh", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential",
+           "Conv1d", "Conv2d", "Dropout", "Flatten", "Unflatten", "Bilinear", "BatchNorm1d", "BatchNorm2d",
+           "GroupNorm", "LayerNorm", "RMSNorm", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",
+           "MaxPool1d", "MaxPool2d", "Embedding"]
