@@ -32,6 +32,33 @@ default_collate_err_msg_format = (
 CollateMap = dict[type | tuple[type, ...], Callable[..., Any]]
 
 
+def _like_mapping(template: Any, items: dict[Any, Any]) -> Any:
+    """``items`` in ``template``'s mapping type: a mutable mapping is copied and updated, another type is
+    called with them; a plain dict where that type cannot be built so (a ``TypeError``)."""
+    try:
+        if isinstance(template, collections.abc.MutableMapping):
+            clone = copy.copy(template)
+            clone.update(items)
+            return clone
+        return type(template)(items)
+    except TypeError:
+        return items
+
+
+def _like_sequence(template: Any, items: list[Any]) -> Any:
+    """``items`` in ``template``'s sequence type: a mutable sequence is copied and filled in, another type
+    is called with the list; the list itself where that type cannot be built so (a ``TypeError``)."""
+    try:
+        if isinstance(template, collections.abc.MutableSequence):
+            clone = copy.copy(template)
+            for i, item in enumerate(items):
+                clone[i] = item
+            return clone
+        return type(template)(items)
+    except TypeError:
+        return items
+
+
 def default_convert(data: Any) -> Any:
     """Turn every NumPy array or scalar inside ``data`` into a tensor (the DataLoader's conversion
     when automatic batching is off, ``batch_size=None``)."""
@@ -43,28 +70,13 @@ def default_convert(data: Any) -> Any:
             return data
         return as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data)
-                clone.update({key: default_convert(data[key]) for key in data})
-                return clone
-            return elem_type({key: default_convert(data[key]) for key in data})
-        except TypeError:
-            return {key: default_convert(data[key]) for key in data}
+        return _like_mapping(data, {key: default_convert(data[key]) for key in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
         return elem_type(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]  # a list, as in PyTorch
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        try:
-            if isinstance(data, collections.abc.MutableSequence):
-                clone = copy.copy(data)
-                for i, d in enumerate(data):
-                    clone[i] = default_convert(d)
-                return clone
-            return elem_type([default_convert(d) for d in data])
-        except TypeError:
-            return [default_convert(d) for d in data]
+        return _like_sequence(data, [default_convert(d) for d in data])
     return data
 
 
@@ -85,14 +97,7 @@ def collate(batch: list[Any], *, collate_fn_map: CollateMap | None = None) -> An
         return collate(list(samples), collate_fn_map=collate_fn_map)
 
     if isinstance(elem, collections.abc.Mapping):
-        try:
-            if isinstance(elem, collections.abc.MutableMapping):
-                clone = copy.copy(elem)
-                clone.update({key: sub(d[key] for d in batch) for key in elem})
-                return clone
-            return elem_type({key: sub(d[key] for d in batch) for key in elem})
-        except TypeError:
-            return {key: sub(d[key] for d in batch) for key in elem}
+        return _like_mapping(elem, {key: sub(d[key] for d in batch) for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return elem_type(*(sub(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
@@ -103,15 +108,7 @@ def collate(batch: list[Any], *, collate_fn_map: CollateMap | None = None) -> An
         transposed = list(zip(*batch))
         if isinstance(elem, tuple):
             return [sub(samples) for samples in transposed]  # a list, as in PyTorch
-        try:
-            if isinstance(elem, collections.abc.MutableSequence):
-                clone = copy.copy(elem)
-                for i, samples in enumerate(transposed):
-                    clone[i] = sub(samples)
-                return clone
-            return elem_type([sub(samples) for samples in transposed])
-        except TypeError:
-            return [sub(samples) for samples in transposed]
+        return _like_sequence(elem, [sub(samples) for samples in transposed])
     raise TypeError(default_collate_err_msg_format.format(elem_type))
 
 
