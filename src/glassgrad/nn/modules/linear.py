@@ -1,4 +1,4 @@
-"""``nn.Linear`` and ``nn.Identity``."""
+"""``nn.Linear``, ``nn.Bilinear`` and ``nn.Identity`` (and the weight/bias helpers the conv and norm layers share)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,26 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+
+
+def _register_weight_and_bias(module: Module, weight_shape: Any, bias_shape: Any, bias: bool, dtype: Any) -> None:
+    """Register an uninitialised ``weight`` of ``weight_shape`` and ``bias`` of ``bias_shape`` (``None`` when
+    not ``bias``), in PyTorch's order."""
+    module.weight = Parameter(creation.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(creation.empty(bias_shape, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _kaiming_reset(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default init of Linear and Conv: weight by ``kaiming_uniform_(a=√5)``, then bias from
+    U(-1/√fan_in, 1/√fan_in)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
 
 
 class Identity(Module):
@@ -34,20 +54,12 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _register_weight_and_bias(self, (out_features, in_features), out_features, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Redraw weight (kaiming_uniform_, a=√5), then bias (U(-1/√in, 1/√in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
@@ -65,11 +77,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _register_weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

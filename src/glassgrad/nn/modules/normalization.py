@@ -10,6 +10,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from .linear import _register_weight_and_bias
 from .module import Module
 
 
@@ -24,11 +25,7 @@ def _register_affine(module: Module, shape: Any, affine: bool, bias: bool, dtype
     """Register ``weight`` and ``bias`` of ``shape`` (``bias`` as ``None`` when ``bias=False``), or both as ``None``
     when not ``affine``, in PyTorch's order."""
     if affine:
-        module.weight = Parameter(creation.empty(shape, dtype=dtype))
-        if bias:
-            module.bias = Parameter(creation.empty(shape, dtype=dtype))
-        else:
-            module.register_parameter("bias", None)
+        _register_weight_and_bias(module, shape, shape, bias, dtype)
     else:
         module.register_parameter("weight", None)
         module.register_parameter("bias", None)
