@@ -6,6 +6,7 @@ import warnings
 from typing import Any
 
 from ._base import STATE, D, Node, Tensor, record, saved_output, wrap, wrap_dim, xp
+from ._rows import row_max, row_sum
 
 
 def _softmax_dim(ndim: int, name: str) -> int:
@@ -38,6 +39,11 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
         r = wrap(xp.ones_like(d))
     elif d.size == 0:
         r = wrap(d.copy())
+    elif ax == d.ndim - 1:  # the usual last dim: fast row reductions (see _rows), exp in place
+        e = d - row_max(d)
+        xp.exp(e, out=e)
+        e /= row_sum(e)
+        r = wrap(e)
     else:
         e = xp.exp(d - d.max(axis=ax, keepdims=True))
         e /= e.sum(axis=ax, keepdims=True)
@@ -59,6 +65,9 @@ class SoftmaxBackward0(Node):
         gy = g * y
         if self.dim is None:
             return (gy - gy * y,)
+        if not F.tensor_mode and self.dim == y.ndim - 1:  # the same values, one temporary fewer
+            gy -= y * row_sum(gy)
+            return (gy,)
         return (gy - y * F.sum(gy, self.dim, True),)
 
 
@@ -69,6 +78,10 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
         r = wrap(xp.zeros_like(d))
     elif d.size == 0:
         r = wrap(d.copy())
+    elif ax == d.ndim - 1:  # the usual last dim: fast row reductions (see _rows)
+        s = d - row_max(d)
+        s -= xp.log(row_sum(xp.exp(s)))
+        r = wrap(s)
     else:
         s = d - d.max(axis=ax, keepdims=True)
         r = wrap(s - xp.log(xp.exp(s).sum(axis=ax, keepdims=True)))
@@ -88,4 +101,8 @@ class LogSoftmaxBackward0(Node):
         (y,) = self.unpack(F)
         if self.dim is None:
             return (g - F.exp(y) * g,)
+        if not F.tensor_mode and self.dim == y.ndim - 1:
+            e = F.exp(y)
+            e *= row_sum(g)
+            return (g - e,)
         return (g - F.exp(y) * F.sum(g, self.dim, True),)

@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from ._base import STATE, D, Node, Tensor, broadcast_error, record, wrap, wrap_dim, xp
+from ._rows import sum_keep
 from .elementwise import add_scalar as _add_scalar
 
 __all__ = ["layer_norm", "rms_norm", "group_norm"]
@@ -107,18 +108,18 @@ def _verify_batch_size(size: Any) -> None:
 def _stats64(d: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
     """float64 mean, biased variance and centred input of ``d`` over ``axes`` (two passes: stable)."""
     n = max(_prod(d.shape[a] for a in axes), 1)
-    d64 = d.astype(_f64)
-    mean = d64.sum(axis=axes, keepdims=True) / n
-    xc = d64 - mean
-    return mean, (xc * xc).sum(axis=axes, keepdims=True) / n, xc
+    xc = d.astype(_f64)  # a fresh copy: centred in place
+    mean = sum_keep(xc, axes) / n
+    xc -= mean
+    return mean, sum_keep(xc * xc, axes) / n, xc
 
 
 def _affine64(y: Any, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...]) -> Any:
-    """``y * weight + bias`` with the parameters reshaped to ``shape`` (float64)."""
+    """``y * weight + bias`` with the parameters reshaped to ``shape`` (float64), in place: ``y`` is a fresh array."""
     if weight is not None:
-        y = y * weight._data.astype(_f64).reshape(shape)
+        y *= weight._data.astype(_f64).reshape(shape)
     if bias is not None:
-        y = y + bias._data.astype(_f64).reshape(shape)
+        y += bias._data.astype(_f64).reshape(shape)
     return y
 
 
@@ -127,6 +128,12 @@ def _affine64(y: Any, weight: Tensor | None, bias: Tensor | None, shape: tuple[i
 # values far from their mean lose the digits that the centred terms need.
 def _normalize(F: Any, x: Any, axes: tuple[int, ...], n: int, eps: float) -> tuple[Any, Any]:
     """x̂ = (x - mean) * rstd over ``axes`` (``n`` elements each) and rstd = 1 / sqrt(var + eps)."""
+    if not F.tensor_mode:  # backward(): the same steps on one float64 copy, in place
+        xc = xp.array(x, dtype=_f64)
+        xc -= sum_keep(xc, axes) / n
+        rstd = 1 / xp.sqrt(sum_keep(xc * xc, axes) / n + eps)
+        xc *= rstd
+        return xc, rstd
     x = F.to_dtype(x, _F64)
     xc = x - F.sum(x, axes, True) / n
     rstd = 1 / F.sqrt(F.sum(xc * xc, axes, True) / n + eps)
@@ -135,6 +142,13 @@ def _normalize(F: Any, x: Any, axes: tuple[int, ...], n: int, eps: float) -> tup
 
 def _input_grad(F: Any, gxh: Any, xhat: Any, rstd: Any, axes: tuple[int, ...], n: int) -> Any:
     """Gradient of the normalisation for ``gxh`` = d/dx̂: rstd * (gxh - mean(gxh) - x̂ * mean(gxh * x̂))."""
+    if not F.tensor_mode:  # backward(): the same operations in the same order, in place on one copy
+        gx = xp.array(gxh, dtype=_f64)
+        m2 = sum_keep(gx * xhat, axes) / n
+        gx -= sum_keep(gx, axes) / n
+        gx -= xhat * m2
+        gx *= rstd
+        return gx
     gxh = F.to_dtype(gxh, _F64)
     return rstd * (gxh - F.sum(gxh, axes, True) / n - xhat * (F.sum(gxh * xhat, axes, True) / n))
 
