@@ -268,6 +268,21 @@ def test_mha_errors() -> None:
     same_error(lambda m: m.nn.MultiheadAttention(E, H)(m.zeros(L, N, 6), m.zeros(L, N, 6), m.zeros(L, N, 6)))
 
 
+def test_mha_rank_errors() -> None:
+    """The input-rank checks, batched and unbatched, with PyTorch's texts."""
+    def call(m: Any, q: tuple[int, ...], kv: tuple[int, ...], **masks: tuple[int, ...]) -> Any:
+        mod = m.nn.MultiheadAttention(E, H)
+        kw = {k: m.zeros(shape, dtype=m.bool) for k, shape in masks.items()}
+        return mod(m.zeros(q), m.zeros(kv), m.zeros(kv), **kw)
+
+    same_error(lambda m: call(m, (L, E), (S, N, E)))
+    same_error(lambda m: call(m, (L, E), (S, E), key_padding_mask=(N, S)))
+    same_error(lambda m: call(m, (L, E), (S, E), attn_mask=(S,)))
+    same_error(lambda m: call(m, (L, E), (S, E), attn_mask=(1, L, S)))
+    same_error(lambda m: call(m, (L, N, E), (S, N, E), attn_mask=(S,)))
+    same_error(lambda m: call(m, (E,), (E,)))
+
+
 def test_mha_mismatched_mask_types_warn() -> None:
     gm, tm = twin(mha, E, H)
     gx, tx = pair(arr(L, N, E))
