@@ -89,13 +89,20 @@ def _keep_where(cond: Any, g: Any, invert: bool) -> Any:
     on a data-dependent mask runs at branch-misprediction speed (2.7 ms for 512x1024 float32, where
     ``g * mask`` takes 0.35 ms).  ``g * mask`` would give -0.0 and NaN where ``where`` gives +0.0,
     so instead the float bits are ANDed with an all-ones / all-zeros integer mask: bit-identical to
-    ``np.where``, branch-free (0.58 ms).
+    ``np.where``, branch-free (about 1.3x the time of ``g * mask``).
     """
     it = _BITS.get(g.dtype)
     if it is None or (cond.shape != g.shape and np.broadcast_shapes(cond.shape, g.shape) != g.shape):
         return None
-    # True -> -1 (all bits set), False -> 0; inverted: True -> 0, False -> -1
-    mask = np.add(cond, -1, dtype=it) if invert else np.negative(cond, dtype=it)
+    # True -> -1 (all bits set), False -> 0; inverted: True -> 0, False -> -1.  (bool -> int
+    # with astype, then in place: 3x faster than np.negative(cond, dtype=it)'s casting loop)
+    mask = cond.astype(it)
+    if invert:
+        mask -= 1
+    else:
+        np.negative(mask, out=mask)
+    if mask.shape == g.shape:
+        return np.bitwise_and(g.view(it), mask, out=mask).view(g.dtype)
     return np.bitwise_and(g.view(it), mask).view(g.dtype)
 
 
