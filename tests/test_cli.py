@@ -2,35 +2,15 @@
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import glassgrad
 from glassgrad.cli import main
+from vizcases import CUBE3_APPLY, CUBE3_SCRIPT
 
 CHAPTER = Path(glassgrad.__file__).parent / "examples" / "chapter7" / "s7_4_graph.py"
-
-CUBE = textwrap.dedent("""\
-    import torch
-
-    class Cube3(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return 2 * grad * x
-
-    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
-    y = Cube3.apply(x.sin()).sum()
-    y.backward()
-    print(x.grad)
-    """)
 
 
 def run(capsys, *argv):
@@ -74,10 +54,11 @@ def test_explain_rejects_what_is_not_whitelisted(capsys, expr, at, msg):
 
 def test_run_check_names_the_wrong_function(capsys, tmp_path):
     script = tmp_path / "cube.py"
-    script.write_text(CUBE)
+    script.write_text(CUBE3_SCRIPT)
     code, out, err = run(capsys, "run", str(script), "--check")
     assert code == 1
-    assert f"FAIL: Cube3Backward (t1 = Cube3.apply(t0)), created at {script}:15" in out
+    line = CUBE3_SCRIPT.splitlines().index(CUBE3_APPLY) + 1
+    assert f"FAIL: Cube3Backward (t1 = Cube3.apply(t0)), created at {script}:{line}" in out
     assert "2 passed, 1 failed" in out and "disagrees with finite differences" in err
 
 

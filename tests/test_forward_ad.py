@@ -18,6 +18,7 @@ import glassgrad as gg
 import glassgrad.autograd.forward_ad as gfw
 from opdb import OPS
 from opinfo import OpInfo, Sample, build_params, from_np, need_torch, primary, raised
+from vizcases import Cube3
 
 
 def _program(torch: Any, fwAD: Any) -> list[str]:
@@ -200,23 +201,13 @@ def test_gradcheck_forward_ad_passes_and_catches_a_wrong_tangent() -> None:
     x = gg.tensor([0.3, -1.2, 2.0], dtype=gg.float64, requires_grad=True)
     assert gg.autograd.gradcheck(lambda t: (t.sin() * t).sum(0, keepdim=True), (x,), check_forward_ad=True)
 
-    class Bad(gg.autograd.Function):
-        @staticmethod
-        def forward(ctx, t):
-            ctx.save_for_backward(t)
-            return t ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (t,) = ctx.saved_tensors
-            return g * 2 * t ** 2         # wrong on purpose (should be 3 t²)
-
-    # the tangent of a custom Function without jvp is derived from its backward: forward mode sees the bug too
+    # Cube3's backward is wrong on purpose; the tangent of a custom Function without jvp is derived from its
+    # backward, so forward mode sees the bug too
     with pytest.raises(gg.autograd.GradcheckError,
                        match="Jacobian computed with forward mode mismatch for output 0 with respect to input 0"):
-        gg.autograd.gradcheck(Bad.apply, (x,), check_forward_ad=True)
+        gg.autograd.gradcheck(Cube3.apply, (x,), check_forward_ad=True)
     with pytest.raises(gg.autograd.GradcheckError, match="^Jacobian mismatch for output 0 with respect to input 0"):
-        gg.autograd.gradcheck(Bad.apply, (x,))
+        gg.autograd.gradcheck(Cube3.apply, (x,))
 
 
 def test_custom_function_jvp_is_used_when_defined() -> None:

@@ -9,34 +9,7 @@ import glassgrad as gg
 from glassgrad import viz
 from opdb import OPS
 from opinfo import from_np
-
-
-class Cube3(gg.autograd.Function):
-    """x ** 3 with a planted mistake: the backward of x ** 2 times x's scale (2 * grad * x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 2 * grad * x
-
-
-class Cube(gg.autograd.Function):
-    """x ** 3, right."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * grad * x ** 2
+from vizcases import Cube, Cube3
 
 
 def _model(cube):

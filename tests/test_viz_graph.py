@@ -10,17 +10,7 @@ import pytest
 
 import glassgrad
 from glassgrad import viz
-
-
-def chapter():
-    """The chapter's section-7.4 graph: x = 2, a = x*2, b = a+3, c = b**2, d = c/2, e = d+1."""
-    x = glassgrad.tensor(2.0, requires_grad=True)
-    a = x * 2
-    b = a + 3
-    c = b ** 2
-    d = c / 2
-    e = d + 1
-    return x, a, b, c, d, e
+from vizcases import chapter_graph
 
 
 def attention(seed=0):
@@ -45,7 +35,7 @@ def big_chain(n=320):
 
 # ---------------------------------------------------------------------- graph data
 def test_chapter_graph_names_formulas_values_and_dry_run_gradients():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     g = viz.build_graph(e)
     labels = [v.label for v in g.nodes.values()]
     assert labels == ["x", "a", "b", "c", "d", "e"]  # inputs first
@@ -73,18 +63,13 @@ def test_chapter_graph_names_formulas_values_and_dry_run_gradients():
 
 def test_chapter_graph_after_backward_with_a_trace_matches_torch():
     torch = pytest.importorskip("torch")
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     with viz.record() as trace:
         e.backward()
     g = viz.build_graph(e, trace=trace)
     assert g.gradients == "trace" and float(x.grad) == 14.0
     # the same gradients PyTorch sends along each edge (read with hooks on the intermediates)
-    tx = torch.tensor(2.0, requires_grad=True)
-    ta = tx * 2
-    tb = ta + 3
-    tc = tb ** 2
-    td = tc / 2
-    te = td + 1
+    tx, ta, tb, tc, td, te = chapter_graph(torch)
     seen = {}
     for name, t in zip("abcd", (ta, tb, tc, td)):
         t.register_hook(lambda grad, name=name: seen.__setitem__(name, float(grad)))
@@ -102,7 +87,7 @@ def test_chapter_graph_after_backward_with_a_trace_matches_torch():
 
 
 def test_freed_graph_without_trace_says_what_is_unknown():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     e.backward()
     g = viz.build_graph(e)
     assert g.gradients == "leaves only"
@@ -112,7 +97,7 @@ def test_freed_graph_without_trace_says_what_is_unknown():
 
 
 def test_names_argument_and_fresh_names():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     g = viz.build_graph(e, names={"loss": e, "h": c})
     assert g.nodes[g.root].label == "loss" and g.by_label("h").formula == "h = b ** 2"
 
@@ -141,7 +126,7 @@ def test_attention_graph_matches_torch_grad_fns_and_gradients():
 
 
 def test_build_graph_changes_nothing():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     saved_before = e.grad_fn._saved
     viz.build_graph(e)
     assert x.grad is None and e.grad_fn._saved is saved_before
@@ -182,7 +167,7 @@ def _big_chain_grad():
 
 # ---------------------------------------------------------------------- text
 def test_text_drawing_of_the_chapter_graph():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     text = viz.build_graph(e).text()
     lines = text.splitlines()
     assert lines[0].startswith("graph of e: 6 nodes (1 leaf)")
@@ -231,7 +216,7 @@ def test_dot_text_kinds_look_different():
 
 
 def test_dot_of_the_chapter_graph_has_formulas_values_and_edge_gradients():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     dot = viz.build_graph(e).dot()
     assert "c = b ** 2" in dot and "value 49." in dot
     ids = {v.label: v.id for v in viz.build_graph(e).nodes.values()}
@@ -258,7 +243,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
 
 @needs_dot
 def test_svg_and_png_rendering(tmp_path):
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     svg = viz.to_svg(e, str(tmp_path / "g.svg"))
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "c = b ** 2" in svg and "PowBackward0" in svg and ".grad 14." in svg
@@ -272,7 +257,7 @@ def test_svg_and_png_rendering(tmp_path):
 def test_missing_dot_says_how_to_install(monkeypatch):
     from glassgrad.viz import dot as dotmod
     monkeypatch.setattr(dotmod.shutil, "which", lambda name: None)
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         viz.to_svg(e)
     g = viz.build_graph(e)

@@ -10,20 +10,11 @@ import pytest
 
 import glassgrad
 from glassgrad import viz
+from vizcases import chapter_graph
 
 #: flags a headless Chromium needs on a machine without a display or network
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chapter():
-    x = glassgrad.tensor(2.0, requires_grad=True)
-    a = x * 2
-    b = a + 3
-    c = b ** 2
-    d = c / 2
-    e = d + 1
-    return x, a, b, c, d, e
 
 
 def page_data(page: str) -> dict:
@@ -33,7 +24,7 @@ def page_data(page: str) -> dict:
 
 
 def test_page_is_self_contained_and_carries_the_graph(tmp_path):
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     with viz.record() as trace:
         e.backward()
     path = tmp_path / "graph.html"
@@ -75,7 +66,7 @@ def test_big_graph_page_is_summarised():
 
 
 def test_repr_html_is_a_fragment():
-    x, a, b, c, d, e = chapter()
+    x, a, b, c, d, e = chapter_graph()
     frag = viz.build_graph(e)._repr_html_()
     assert frag.startswith('<div class="gg-root"') and "<html" not in frag and "c = b ** 2" in frag
 

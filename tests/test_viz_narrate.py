@@ -6,6 +6,7 @@ import numpy as np
 
 import glassgrad as gg
 from glassgrad import viz
+from vizcases import Cube, chapter_graph
 
 CHAPTER_7_4 = """\
 backward from e (AddBackward0), seeded with de/de = 1
@@ -34,12 +35,7 @@ backward from e (AddBackward0), seeded with de/de = 1
 
 
 def test_chapter_section_7_4():
-    x = gg.tensor(2.0, requires_grad=True)
-    a = x * 2
-    b = a + 3
-    c = b ** 2
-    d = c / 2
-    e = d + 1
+    x, a, b, c, d, e = chapter_graph()
     out = io.StringIO()
     viz.explain(e, file=out)
     assert out.getvalue() == CHAPTER_7_4
@@ -137,26 +133,14 @@ def test_create_graph_and_several_outputs():
     assert "z.grad = 12   (was None)" in out.getvalue() and "z.grad = 24   (was 12, + 12)" in out.getvalue()
 
 
-class _Cube(gg.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * grad * x ** 2
-
-
 def test_custom_function_steps():
     x = gg.tensor(2.0, requires_grad=True)
-    y = _Cube.apply(x)
+    y = Cube.apply(x)
     out = io.StringIO()
     viz.explain(y, file=out)
-    assert "[1] _CubeBackward   y = _Cube.apply(x)\n      upstream  dy/dy = 1\n      local     dy/dx = 12\n" in out.getvalue()
+    assert "[1] CubeBackward   y = Cube.apply(x)\n      upstream  dy/dy = 1\n      local     dy/dx = 12\n" in out.getvalue()
     v = gg.tensor([1.0, 2.0], requires_grad=True)
-    s = _Cube.apply(v).sum()
+    s = Cube.apply(v).sum()
     out = io.StringIO()
     viz.explain(s, file=out)
-    assert "rule      grad_v = _Cube.backward(ctx, grad_t0)\n      result    grad_v: [2] = [3, 12]" in out.getvalue()
+    assert "rule      grad_v = Cube.backward(ctx, grad_t0)\n      result    grad_v: [2] = [3, 12]" in out.getvalue()

@@ -5,20 +5,11 @@ import pytest
 
 import glassgrad
 from glassgrad.viz import Step, Trace, record, trace_backward
-
-
-def _chapter_graph(lib):
-    x = lib.tensor(2.0, requires_grad=True)
-    a = x * 2
-    b = a + 3
-    c = b ** 2
-    d = c / 2
-    e = d + 1
-    return x, a, b, c, d, e
+from vizcases import chapter_graph
 
 
 def test_chapter_graph_steps_and_values():
-    x, a, b, c, d, e = _chapter_graph(glassgrad)
+    x, a, b, c, d, e = chapter_graph(glassgrad)
     trace = trace_backward(e)
     assert isinstance(trace, Trace) and all(isinstance(s, Step) for s in trace)
     assert [s.node.name() for s in trace] == ["AddBackward0", "DivBackward0", "PowBackward0", "AddBackward0",
