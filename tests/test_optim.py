@@ -91,6 +91,16 @@ def assert_same_state(g_opt: Any, t_opt: Any, g_params: list[Any], t_params: lis
             assert gv._version == tv._version, key
 
 
+def continue_alike(g_params: list[Any], g_opt: Any, t_params: list[Any], t_opt: Any, steps: range) -> None:
+    """Step both optimizers over ``steps`` with the same gradients; their parameters must then agree (float64)."""
+    for k in steps:
+        for params, opt in ((g_params, g_opt), (t_params, t_opt)):
+            set_grads(params, k)
+            opt.step()
+    for a, b in zip(g_params, t_params):
+        assert_close(a, b, "float64")
+
+
 def _groups(t_sd: dict[str, Any]) -> list[dict[str, Any]]:
     """torch's param_groups with its hyper-parameters as plain Python values (betas stay tuples)."""
     return [dict(g) for g in t_sd["param_groups"]]
@@ -159,12 +169,7 @@ def test_state_dict_round_trip_continues_identically(name: str) -> None:
     assert [g["lr"] for g in opt2.param_groups] == [0.01, 0.003]
     assert opt2.param_groups[0]["params"][0] is fresh[0]
     tp, to = run(torch, name, kwargs, "float64", 10, groups=True)
-    for k in range(10, 20):
-        for params, opt in ((fresh, opt2), (tp, to)):
-            set_grads(params, k)
-            opt.step()
-    for a, b in zip(fresh, tp):
-        assert_close(a, b, "float64")
+    continue_alike(fresh, opt2, tp, to, range(10, 20))
     assert opt2.state_dict()["param_groups"] == _groups(to.state_dict())
 
 
@@ -178,12 +183,7 @@ def test_load_state_dict_of_torch_format() -> None:
     gp = [gg.tensor(np_of(p).copy(), requires_grad=True) for p in tp]
     go = gg.optim.Adam(gp)
     go.load_state_dict(sd)
-    for k in range(7, 15):
-        for params, opt in ((gp, go), (tp, to)):
-            set_grads(params, k)
-            opt.step()
-    for a, b in zip(gp, tp):
-        assert_close(a, b, "float64")
+    continue_alike(gp, go, tp, to, range(7, 15))
 
 
 def test_load_state_dict_casts_state_to_param_dtype_and_keeps_step() -> None:
