@@ -175,11 +175,16 @@ def _run_plain(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], deps: di
     loop's bookkeeping than in NumPy, and each check removed here is paid once per node and edge.
     The general loop below is the reference; tests run both on the same graphs.
     """
-    buffers: dict[Node, Any] = {}
-    for (node, nr), g in zip(roots, grads):
-        _add_to_buffer(buffers, node, nr, g)
-    heap: list[tuple[int, Node]] = [(-node._seq, node) for node in buffers if deps[node] == 0]
-    heapify(heap)
+    if len(roots) == 1 and roots[0][0].n_outputs == 1:  # the usual loss.backward()
+        root = roots[0][0]
+        buffers: dict[Node, Any] = {root: grads[0]}
+        heap: list[tuple[int, Node]] = [(-root._seq, root)] if deps[root] == 0 else []
+    else:
+        buffers = {}
+        for (node, nr), g in zip(roots, grads):
+            _add_to_buffer(buffers, node, nr, g)
+        heap = [(-node._seq, node) for node in buffers if deps[node] == 0]
+        heapify(heap)
     pop = buffers.pop
     while heap:
         node = heappop(heap)[1]
@@ -293,7 +298,8 @@ def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
         var._grad = g if old is None else old + g
     elif old is None:
         # copy: the array may be shared with another leaf's gradient or with the caller's
-        var._grad = Tensor._make(g.copy() if g.ndim else g.__array__().copy())
+        # (np.array copies an array and makes a 0-d array of a NumPy scalar, in one call)
+        var._grad = Tensor._make(_tm._xp.array(g))
     elif old._rg or old._data.shape != g.shape:
         var._grad = old + Tensor._make(g)
     else:
