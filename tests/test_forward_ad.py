@@ -74,6 +74,7 @@ def test_level_exit_forgets_tangents_and_tensors_stay_usable() -> None:
     with gfw.dual_level():
         d = gfw.make_dual(x, gg.ones(2))
     assert gfw.unpack_dual(d).tangent is None and not d.requires_grad
+    assert not gfw.FW.used and not d._rg   # ops no longer pay for forward AD once the level is gone
     y = d * 2                       # still an ordinary tensor afterwards
     assert y.grad_fn is None and not y.requires_grad and y.tolist() == [2.0, 4.0]
     with pytest.raises(RuntimeError, match="does not require grad"):

@@ -34,6 +34,7 @@ tensor replaces its tangent rather than updating it in place; custom
 
 from __future__ import annotations
 
+import weakref
 from collections import namedtuple
 from typing import Any
 
@@ -57,8 +58,10 @@ class _ForwardState:
     def __init__(self) -> None:
         self.level: int | None = None
         self.generation = 0
-        self.used = False       # set by the first make_dual: until then ``record`` skips all of this
+        self.used = False       # True inside a dual level once make_dual ran: until then ``record`` skips all this
         self.busy = False       # inside a tangent computation (its own ops must not compute tangents)
+        # the tensors carrying a tangent, by id (weak: a WeakSet would compare tensors with ==, elementwise)
+        self.duals: dict[int, weakref.ref[Tensor]] = {}
 
 
 FW = _ForwardState()
@@ -81,6 +84,13 @@ def exit_dual_level(*, level: int | None = None) -> None:
                            "This is not supported.")
     FW.level = None
     FW.generation += 1
+    # the dual tensors become ordinary ones again, so ops stop paying for forward AD
+    for ref in list(FW.duals.values()):
+        t = ref()
+        if t is not None:
+            _clear(t)
+    FW.duals.clear()
+    FW.used = False
 
 
 class dual_level:
@@ -152,6 +162,7 @@ def _set_tangent(t: Tensor, tangent: Tensor) -> None:
     if not t._rg:          # a dual tensor that needs no gradient: ops must still see it (see module doc)
         ex["fw_only"] = True
         t._rg = True
+    FW.duals[id(t)] = weakref.ref(t)
 
 
 def move_tangent(src: Tensor, dst: Tensor) -> None:
@@ -161,6 +172,7 @@ def move_tangent(src: Tensor, dst: Tensor) -> None:
         return
     ex = dst._extra_state()
     ex["fw"] = (FW.generation, tan)
+    FW.duals[id(dst)] = weakref.ref(dst)
     if "fw_only" in src._extra:
         ex["fw_only"] = True
         dst._rg = True
