@@ -178,24 +178,33 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     _check_params(input, weight, bias)
     _check_float(input, "LayerNormKernelImpl")
     axes = tuple(range(d.ndim - k, d.ndim))
-    _, var, xc = _stats64(d, axes)
-    out = wrap(_affine64(xc / xp.sqrt(var + eps), weight, bias, ns).astype(d.dtype))
+    mean, var, xc = _stats64(d, axes)
+    std = xp.sqrt(var + eps)
+    xc /= std
+    out = wrap(_affine64(xc, weight, bias, ns).astype(d.dtype))
     if _recording(input, weight, bias):
         n = NativeLayerNormBackward0()
         n.axes, n.lead, n.n, n.eps = axes, tuple(range(d.ndim - k)), _prod(ns), eps
+        # as PyTorch's native_layer_norm, keep mean and rstd (one value per row) for backward
+        n.stats = (mean, 1 / std)
         record(out, n, (input, weight, bias), (input, weight, bias))
     return out
 
 
 class NativeLayerNormBackward0(Node):
-    __slots__ = ("axes", "lead", "n", "eps")
+    __slots__ = ("axes", "lead", "n", "eps", "stats")
     formula = "native_layer_norm(input, normalized_shape, weight, bias, eps)"
     derivatives = ("rstd * (gw - mean(gw) - x̂ * mean(gw * x̂)),  gw = grad * weight",
                    "sum(grad * x̂) over the leading dims", "sum(grad) over the leading dims")
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         x, w, _ = self.unpack(F)
-        xhat, rstd = _normalize(F, x, self.axes, self.n, self.eps)
+        if F.tensor_mode:  # create_graph: x̂ recomputed from x, so that it differentiates again
+            xhat, rstd = _normalize(F, x, self.axes, self.n, self.eps)
+        else:  # x̂ from the saved statistics: two passes instead of _normalize's five (same values)
+            mean, rstd = self.stats
+            xhat = xp.subtract(x, mean, dtype=_f64)
+            xhat *= rstd
         gx = _input_grad(F, g if w is None else g * w, xhat, rstd, self.axes, self.n) if self.needs(0) else None
         gw = _sum_over(F, g * xhat, self.lead) if self.needs(1) else None
         gb = _sum_over(F, g, self.lead) if self.needs(2) else None
