@@ -137,8 +137,17 @@ def _fma(a: Any, b: Any, c: Any, dtype: np.dtype, out: np.ndarray | None = None)
     if out is not None and out.size > _CHUNK and _chunkable(out, (a, b, c)):
         _fma_chunked(a, b, c, out, wide)
         return out
-    t = np.multiply(a, b, dtype=wide)
-    t = np.add(t, c, out=t) if type(t) is np.ndarray and t.shape == np.shape(c) else t + c
+    if a.ndim > b.ndim:
+        a, b = b, a  # (the float64 product is exact, so the order of the factors changes nothing)
+    if (a.ndim == 0 or a.shape == b.shape) and (c.ndim == 0 or c.shape == b.shape):
+        # NumPy's float32 -> float64 astype is a fast SIMD cast; ufuncs given dtype=float64 cast
+        # through a slower buffered loop (a 128x64 SGD update: 14.7 -> 12.5 us)
+        t = b.astype(wide)
+        t *= a
+        t += c.astype(wide)
+    else:
+        t = np.multiply(a, b, dtype=wide)
+        t = t + c
     if out is not None:
         np.copyto(out, t, casting="same_kind")
         return out
