@@ -218,6 +218,11 @@ class ArrayNamespace:
     def scatter_dim(shape: tuple[int, ...], dim: int, index: Any, src: Any, dtype: Any) -> Any:
         """Zeros of ``shape`` with ``src`` put at ``index`` along ``dim`` (max/min over a dim)."""
         out = np.zeros(shape, dtype=dtype)
+        if len(shape) == 2 and dim in (1, -1) and index.shape == (shape[0], 1) and np.shape(src) == index.shape:
+            # one entry per row (nll_loss, max over the last dim): plain fancy indexing, without
+            # put_along_axis's index-building (8 us of a 64x10 loss's backward)
+            out[np.arange(shape[0]), index[:, 0]] = src[:, 0]
+            return out
         np.put_along_axis(out, index, src, axis=dim)
         return out
 
