@@ -1098,7 +1098,10 @@ _GELU_PDF = 1.0 / math.sqrt(2.0 * math.pi)  # φ(x) = e ** (-x²/2) / sqrt(2π)
 
 
 def _gelu_f64(x: Any) -> Any:
-    return x * 0.5 * (1 + _erf_f64(x * _SQRT1_2))
+    e = _erf_f64(x * _SQRT1_2)  # x * 0.5 * (1 + erf(x / √2)), in place on erf's fresh result
+    e += 1
+    e *= x * 0.5
+    return e
 
 
 def _gelu_tanh_f64(x: Any) -> Any:
@@ -1112,6 +1115,19 @@ class GeluBackward0(Node):
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         (x,) = self.unpack(F)
+        if self.approximate == "none" and not F.tensor_mode:
+            # the formula below in place (fresh arrays from erf and exp): the same operations
+            cdf = F.erf(x * _SQRT1_2)
+            cdf += 1
+            cdf *= 0.5
+            pdf = x * -0.5
+            pdf *= x
+            pdf = F.exp(pdf)
+            pdf *= _GELU_PDF
+            pdf *= x
+            cdf += pdf
+            cdf *= g
+            return (cdf,)
         if self.approximate == "none":
             cdf = 0.5 * (1 + F.erf(x * _SQRT1_2))
             pdf = F.exp(-0.5 * x * x) * _GELU_PDF
