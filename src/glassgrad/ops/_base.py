@@ -180,7 +180,8 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
             return ad, bd
         tb = type(b)
         if (tb is float or tb is int) and ad.dtype.kind == "f":  # the common case: nothing to convert
-            return ad, b
+            # (a 0-d array as a NumPy scalar: same value, dtype and promotion, ~0.1 µs arithmetic instead of ~0.7)
+            return (ad[()] if ad.ndim == 0 else ad), b
         return _with_scalar(ad, b), _scalar(b)
     bd = b._data
     return _scalar(a), _with_scalar(bd, a)
