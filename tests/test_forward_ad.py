@@ -128,12 +128,9 @@ def _tangents(s: Sample, seed: int = 3) -> list[Any]:
     return [rng.standard_normal(a.shape) if isinstance(a, np.ndarray) else None for a in s.args]
 
 
-#: ops whose derivative rule has no derivative of its own (hardsigmoid: none in PyTorch either; the
-#: singular values: not written yet): the mechanical tangent needs one, so forward mode refuses them
-#: with the rule's clear error
-NO_FORWARD = {"hardsigmoid", "hardsigmoid_empty", "hardsigmoid_noncontiguous", "hardsigmoid_inplace_kw",
-              "linalg_svdvals", "linalg_matrix_norm_nuc", "linalg_matrix_norm_nuc_empty", "linalg_matrix_norm_2",
-              "linalg_matrix_norm_-2"}
+#: (empty: ops whose rule has no derivative of its own — hardsigmoid, the singular values — still have a
+#: tangent, since transposing a rule needs only its linearity in grad; see forward_ad.transposing_rule)
+NO_FORWARD: set[str] = set()
 #: where the rule guards a 0/0 with ``where``, its transpose still meets the nan (std of a constant row:
 #: PyTorch's forward formula gives 0, the transposed backward nan)
 NAN_TANGENT = {"std_constant"}

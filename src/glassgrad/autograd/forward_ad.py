@@ -60,6 +60,7 @@ class _ForwardState:
         self.generation = 0
         self.used = False       # True inside a dual level once make_dual ran: until then ``record`` skips all this
         self.busy = False       # inside a tangent computation (its own ops must not compute tangents)
+        self.rule_only = False  # inside one whose result needs no graph beyond the upstream gradient
         # the tensors carrying a tangent, by id (weak: a WeakSet would compare tensors with ==, elementwise)
         self.duals: dict[int, weakref.ref[Tensor]] = {}
 
@@ -143,6 +144,13 @@ def _alias(tensor: Tensor) -> Tensor:
         FW.busy = busy
     _clear(out)
     return out
+
+
+def transposing_rule() -> bool:
+    """True while forward AD runs a rule only to transpose it, with no graph wanted beyond the upstream
+    gradient: a rule whose own derivative is missing (a second derivative PyTorch or glassgrad lacks)
+    may then run, since the tangent needs only its linearity in ``grad``."""
+    return FW.rule_only
 
 
 def tangent_of(t: Tensor) -> Tensor | None:
@@ -281,6 +289,9 @@ def _tangent(node: Any, inputs: tuple[Any, ...], tangents: list[Any], outs: tupl
                        for e, t, tan in zip(keep, inputs, tangents))
     busy, FW.busy = FW.busy, True
     try:
+        create = any(isinstance(t, Tensor) and t.requires_grad for t in inputs) or \
+            any(tan is not None and tan.requires_grad for tan in tangents)
+        FW.rule_only = not create
         with enable_grad():
             gs = [Tensor._make(o._data * 0, requires_grad=f) if f else None for o, f in zip(outs, floating)]
             if node.n_outputs == 1:
@@ -297,14 +308,13 @@ def _tangent(node: Any, inputs: tuple[Any, ...], tangents: list[Any], outs: tupl
                 term = (r * tan).sum() if r.dtype == tan.dtype else (r * tan.to(r.dtype)).sum()
                 total = term if total is None else total + term
             wanted = [g for g in gs if g is not None]
-            create = any(isinstance(t, Tensor) and t.requires_grad for t in inputs) or \
-                any(tan is not None and tan.requires_grad for tan in tangents)
             if total is None or not total.requires_grad:
                 res = [g.detach() * 0 for g in wanted]
             else:
                 res = list(_grad(total, wanted, create_graph=create, allow_unused=True, materialize_grads=True))
     finally:
         FW.busy = busy
+        FW.rule_only = False
         node._next = keep
     it = iter(res)
     return [next(it) if f else None for f in floating]

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from ..autograd.forward_ad import transposing_rule
 from ..tensor import _typename
 from ._base import STATE, Node, Tensor, dims_arg, record, saved_output, wrap, wrap_dim, xp
 from ._ns import register_rule_fn
@@ -1366,12 +1367,14 @@ class LinalgSvdBackward0(Node):
         g = grads[1]
         if g is None:
             return (None,)
-        if F.tensor_mode:
+        if F.tensor_mode and not transposing_rule():  # (forward AD needs only the rule's linearity in grad)
             raise NotImplementedError(
                 "glassgrad: the second derivative of the singular values (linalg.svdvals, matrix_norm 'nuc' / 2 / -2)"
                 " is not supported yet"
             )
         u, vh = self.unpack(F)
+        if F.tensor_mode:  # (saved as arrays: constants here)
+            u, vh = Tensor._make(u), Tensor._make(vh)
         return ((u * F.unsqueeze(g, -2)) @ vh,)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..autograd.forward_ad import transposing_rule
 from ..backends import backend
 from ..backends.numpy_backend import PRECISE_MAX
 from . import elementwise as E
@@ -914,7 +915,7 @@ class HardsigmoidBackward0(Node):
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         (x,) = self.unpack(F)
         gx = F.where(F.gt(x, -3.0) & F.lt(x, 3.0), g * _ONE_SIXTH_F32, 0.0)
-        if F.tensor_mode:  # PyTorch has no derivative for hardsigmoid_backward
+        if F.tensor_mode and not transposing_rule():  # PyTorch has no derivative for hardsigmoid_backward
             gx = _without_derivative(gx, (g, x), _HardsigmoidBackwardBackward)
         return (gx,)
 
