@@ -28,8 +28,10 @@ keeps only its tangent, and ``requires_grad`` still reads False — as in PyTorc
 
 Differences from PyTorch (documented, tested where it matters): tangents are not
 propagated under ``no_grad`` (PyTorch propagates them); an in-place op on a dual
-tensor replaces its tangent rather than updating it in place; custom
-``autograd.Function``s need a ``jvp`` staticmethod, as in PyTorch.
+tensor replaces its tangent rather than updating it in place; a custom
+``autograd.Function`` without a ``jvp`` staticmethod gets a tangent derived from
+its ``backward`` where PyTorch raises (so forward mode checks a custom backward
+too); the tangents' own ``grad_fn`` names come from the transposed rules.
 """
 
 from __future__ import annotations
