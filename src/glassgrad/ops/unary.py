@@ -138,40 +138,37 @@ _ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
 _ERFC_ZERO = 28.0  # erfc(y) underflows to 0 in float64 beyond this
 
 
-def _erf_near_zero(x: Any) -> Any:
-    """erf(x) for |x| <= 0.5: x * P(x²) / Q(x²)."""
-    # (x * (num + A3)) / (den + B3) with num, den = (num + a) z, (den + b) z: written in place, as in
-    # the helpers below (the same operations; a fresh 1 MiB array per step costs more than the step)
-    z = x * x
-    num, den = z * _ERF_A[4], z + _ERF_B[0]
+def _cody_terms(z: Any, p: tuple[float, ...], q: tuple[float, ...], n: int) -> tuple[Any, Any]:
+    """The numerator and denominator of one of Cody's rational approximations, by Horner's rule in place:
+    num = ((p[n] z + p[0]) z + p[1]) z … + p[n-1],  den = ((z + q[0]) z + q[1]) z … + q[n-1].
+
+    (Written in place: a fresh 1 MiB array per step costs more than the step.)
+    """
+    num, den = z * p[n], z + q[0]
     den *= z
-    num += _ERF_A[0]
+    num += p[0]
     num *= z
-    for a, b in zip(_ERF_A[1:3], _ERF_B[1:3]):
+    for a, b in zip(p[1:n - 1], q[1:n - 1]):
         num += a
         num *= z
         den += b
         den *= z
-    num += _ERF_A[3]
+    num += p[n - 1]
+    den += q[n - 1]
+    return num, den
+
+
+def _erf_near_zero(x: Any) -> Any:
+    """erf(x) for |x| <= 0.5: x * P(x²) / Q(x²)."""
+    num, den = _cody_terms(x * x, _ERF_A, _ERF_B, 4)
     num *= x
-    den += _ERF_B[3]
     num /= den
     return num
 
 
 def _erfc_mid(ym: Any) -> Any:
     """erfc(y) / exp(-y²) for 0.5 < y <= 4."""
-    num, den = ym * _ERFC_C[8], ym + _ERFC_D[0]
-    den *= ym
-    num += _ERFC_C[0]
-    num *= ym
-    for c, d in zip(_ERFC_C[1:7], _ERFC_D[1:7]):
-        num += c
-        num *= ym
-        den += d
-        den *= ym
-    num += _ERFC_C[7]
-    den += _ERFC_D[7]
+    num, den = _cody_terms(ym, _ERFC_C, _ERFC_D, 8)
     num /= den
     return num
 
@@ -180,18 +177,8 @@ def _erfc_far(yf: Any) -> Any:
     """erfc(y) / exp(-y²) for 4 < y < _ERFC_ZERO."""
     z = yf * yf
     xp.divide(1.0, z, out=z)
-    num, den = z * _ERFC_P[5], z + _ERFC_Q[0]
-    den *= z
-    num += _ERFC_P[0]
+    num, den = _cody_terms(z, _ERFC_P, _ERFC_Q, 5)
     num *= z
-    for p, q in zip(_ERFC_P[1:4], _ERFC_Q[1:4]):
-        num += p
-        num *= z
-        den += q
-        den *= z
-    num += _ERFC_P[4]
-    num *= z
-    den += _ERFC_Q[4]
     num /= den
     xp.subtract(_ONE_OVER_SQRT_PI, num, out=num)
     num /= yf
