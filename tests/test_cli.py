@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,30 @@ def test_parity_difference(capsys, tmp_path):
     code, out, _ = run(capsys, "parity", str(diff))
     assert code == 1
     assert out.startswith("first difference at stdout line 2:\n  torch:     torch\n  glassgrad: ")
+
+
+GRAD_SCRIPT = textwrap.dedent("""\
+    import torch
+
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = (x.sin() * x).sum()
+    (g,) = torch.autograd.grad(y, x)
+    torch.autograd.backward((x ** 2).sum())
+    torch.autograd.gradcheck(torch.sin, (x.detach().double().requires_grad_(),))
+    print(g.shape, x.grad)
+""")
+
+
+def test_run_check_and_graph_cover_autograd_grad_and_backward(capsys, tmp_path):
+    """The script's own autograd.grad / autograd.backward calls are checked and drawn too; glassgrad's
+    internal ones (here gradcheck's) are not separate backward calls of the program."""
+    script = tmp_path / "grads.py"
+    script.write_text(GRAD_SCRIPT)
+    code, out, _ = run(capsys, "run", "--check", str(script))
+    assert code == 0
+    assert "== check of backward #1 ==" in out and "== check of backward #2 ==" in out
+    assert "== check of backward #3 ==" not in out
+    assert "SinBackward0" in out and "PowBackward0" in out
+    code, _, err = run(capsys, "run", "--graph", str(tmp_path / "g"), str(script))
+    assert code == 0 and "graph of backward #2" in err and "graph of backward #3" not in err
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["backward_001.html", "backward_002.html"]

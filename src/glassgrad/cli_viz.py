@@ -281,38 +281,74 @@ class _observer:
 
 
 class _wrapped_backward:
-    """``Tensor.backward`` replaced, for the run, by one that checks the graph first and/or draws it after."""
+    """The backward entry points replaced, for the run, by ones that check the graph first and/or draw it after.
+
+    ``Tensor.backward`` always; ``autograd.backward`` and ``autograd.grad`` when the script calls them itself
+    (glassgrad's own uses — ``Tensor.backward``, gradcheck, forward AD, torch.func — are not separate backward
+    calls of the program's).
+    """
 
     def __init__(self, cls: Any, graph_dir: str | None, check: bool) -> None:
         self.cls, self.dir, self.check, self.count, self.failed = cls, graph_dir, check, 0, 0
 
-    def __enter__(self) -> None:
+    def around(self, roots: Any, run: Any) -> Any:
+        """Check the graphs of ``roots`` (Tensors), run the backward (``run()``), draw what it did."""
         from . import viz
-        original = self.orig = self.cls.backward
+        self.count += 1
+        n = self.count
+        roots = [t for t in roots if isinstance(t, self.cls) and t.grad_fn is not None]
+        if self.check:
+            for root in roots:
+                report = viz.check(root)
+                self.failed += len(report.failures)
+                print(f"== check of backward #{n} ==")
+                print(report)
+        if self.dir is None:
+            return run()
+        with viz.record() as trace:
+            result = run()
+        for k, root in enumerate(roots):
+            suffix = "" if len(roots) == 1 else f"_{k}"
+            path = os.path.join(self.dir, f"backward_{n:03d}{suffix}.html")
+            viz.to_html(root, path, trace=trace)
+            print(f"[glassgrad] graph of backward #{n}: {path}", file=sys.stderr)
+        return result
+
+    def __enter__(self) -> None:
+        from . import autograd
         outer = self
+        self.saved = [(self.cls, "backward", self.cls.backward), (autograd, "backward", autograd.backward),
+                      (autograd, "grad", autograd.grad)]
+        t_backward, a_backward, a_grad = (f for _, _, f in self.saved)
+
+        def from_script() -> bool:
+            return not sys._getframe(2).f_globals.get("__name__", "").startswith("glassgrad.")
 
         def backward(self: Any, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
                      inputs: Any = None) -> None:
-            outer.count += 1
-            n = outer.count
-            if outer.check:
-                report = viz.check(self)
-                outer.failed += len(report.failures)
-                print(f"== check of backward #{n} ==")
-                print(report)
-            if outer.dir is None:
-                return original(self, gradient, retain_graph, create_graph, inputs)
-            with viz.record() as trace:
-                original(self, gradient, retain_graph, create_graph, inputs)
-            path = os.path.join(outer.dir, f"backward_{n:03d}.html")
-            viz.to_html(self, path, trace=trace)
-            print(f"[glassgrad] graph of backward #{n}: {path}", file=sys.stderr)
-            return None
+            return outer.around([self], lambda: t_backward(self, gradient, retain_graph, create_graph, inputs))
+
+        def autograd_backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            if not from_script():
+                return a_backward(tensors, *args, **kwargs)
+            return outer.around(_as_list(tensors), lambda: a_backward(tensors, *args, **kwargs))
+
+        def autograd_grad(outputs: Any, *args: Any, **kwargs: Any) -> Any:
+            if not from_script():
+                return a_grad(outputs, *args, **kwargs)
+            return outer.around(_as_list(outputs), lambda: a_grad(outputs, *args, **kwargs))
 
         self.cls.backward = backward
+        autograd.backward = autograd_backward
+        autograd.grad = autograd_grad
 
     def __exit__(self, *exc: object) -> None:
-        self.cls.backward = self.orig
+        for owner, name, original in self.saved:
+            setattr(owner, name, original)
+
+
+def _as_list(tensors: Any) -> list[Any]:
+    return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
 # ---------------------------------------------------------------------------- ops
