@@ -93,15 +93,18 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     return out
 
 
-def record_outputs(outs: tuple[Tensor, ...], node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...] = ()) -> None:
-    """``record`` for a node with several outputs: output i of ``node`` is ``outs[i]``."""
-    record(outs[0], node, inputs, saved, more_outputs=True)
-    for i, o in enumerate(outs[1:], 1):
-        o.grad_fn = node
-        o._rg = True
-        o._output_nr = i
+def record_outputs(outs: tuple[Tensor | None, ...], node: Node, inputs: tuple[Any, ...],
+                   saved: tuple[Any, ...] = ()) -> None:
+    """``record`` for a node with several outputs: output i of ``node`` is ``outs[i]`` (None: not produced)."""
+    made = tuple(o for o in outs if o is not None)
+    record(made[0], node, inputs, saved, more_outputs=True)
+    for i, o in enumerate(outs):
+        if o is not None:
+            o.grad_fn = node
+            o._rg = True
+            o._output_nr = i
     if FW.used:
-        after_record(outs, node, inputs)
+        after_record(made, node, inputs)
 
 
 def _versions(saved: tuple[Any, ...]) -> tuple[Any, ...] | None:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..tensor import _C_NAMES
-from ._base import STATE, Node, Tensor, record, wrap, xp
+from ._base import STATE, Node, Tensor, record, record_outputs, wrap, xp
 from ._ns import register_rule_fn
 from .indexing import _slice, setitem
 from .reduction import mean
@@ -464,10 +464,7 @@ def _convolution_backward(g: Tensor, x: Tensor | None, w: Tensor | None, in_shap
     if produced and STATE.grad_enabled and any(isinstance(t, Tensor) and t._rg for t in (g, x, w)):
         n = ConvolutionBackwardBackward0()
         n.p, n.in_shape, n.w_shape = p, in_shape, w_shape
-        record(produced[0], n, (g, x, w), (g, x, w))
-        for i, o in enumerate(outs):
-            if o is not None:
-                o.grad_fn, o._rg, o._output_nr = n, True, i
+        record_outputs(outs, n, (g, x, w), (g, x, w))
     return outs
 
 

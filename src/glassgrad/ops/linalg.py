@@ -14,7 +14,7 @@ from typing import Any
 
 from ..autograd.forward_ad import transposing_rule
 from ..tensor import _typename
-from ._base import STATE, Node, Tensor, dims_arg, record, saved_output, wrap, wrap_dim, xp
+from ._base import STATE, Node, Tensor, dims_arg, record, record_outputs, saved_output, wrap, wrap_dim, xp
 from ._ns import register_rule_fn
 from .shape import expand, reshape, squeeze, unsqueeze
 from .shape import t as _t
@@ -1352,8 +1352,8 @@ def svdvals(A: Tensor) -> Tensor:
         u, s, vh = xp.linalg.svd(d.astype(xp.float64), full_matrices=False)
     r = wrap(s.astype(d.dtype))
     if STATE.grad_enabled and A._rg:
-        r._output_nr = 1  # S of (U, S, Vh), as PyTorch's svdvals records it
-        record(r, LinalgSvdBackward0(), (A,), (u.astype(d.dtype), vh.astype(d.dtype)))
+        # S of (U, S, Vh), as PyTorch's svdvals records it
+        record_outputs((None, r, None), LinalgSvdBackward0(), (A,), (u.astype(d.dtype), vh.astype(d.dtype)))
     return r
 
 

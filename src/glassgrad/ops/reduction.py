@@ -103,11 +103,6 @@ def _along(dim: int, s: Any) -> tuple[Any, ...]:
     return (slice(None),) * dim + (s,)
 
 
-def _multi_output(outs: tuple[Tensor, ...], node: Node, inputs: tuple[Any, ...], saved: tuple[Any, ...]) -> None:
-    """Make ``node`` the grad_fn of every tensor in ``outs`` (output i has ``output_nr`` i)."""
-    record_outputs(outs, node, inputs, saved)
-
-
 def _write_out(name: str, r: Tensor, out: Tensor | None) -> Tensor:
     """``out=``: ``r`` written into ``out`` (PyTorch refuses when gradients are recorded)."""
     if out is not None and STATE.grad_enabled and (r._rg or out._rg):
@@ -399,7 +394,7 @@ def _moments(input: Tensor, dim: Any, unbiased: bool | None, keepdim: bool, corr
         # PyTorch's rule takes the whole-tensor branch only for dim=None or a 0-d input; an explicit
         # empty dim list reduces everything but counts 1 element per output in the derivative
         n.dims = None if dim is None or d.ndim == 0 else (axes if axes is not None else ())
-        _multi_output(outs, n, (input,), (input, saved_output(first)) if name.startswith("std") else (input,))
+        record_outputs(outs, n, (input,), (input, saved_output(first)) if name.startswith("std") else (input,))
     return outs
 
 
@@ -771,7 +766,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
         n = AminmaxBackward0()
         n.dims = axes if axes is not None else tuple(range(d.ndim))
         n.keepdim = keepdim
-        _multi_output((lo, hi), n, (input,), (input, saved_output(lo, 0), saved_output(hi, 1)))
+        record_outputs((lo, hi), n, (input,), (input, saved_output(lo, 0), saved_output(hi, 1)))
     return return_type("aminmax", lo, hi)
 
 
