@@ -183,7 +183,8 @@ def _rebase_history(self: Tensor, fn: Node | None, old: tuple[Any, int] | None =
     base = self._base
     if fn is not None and self.grad_fn is not fn:
         fn = None  # forward AD: only tangents flowed in, ``record`` dropped the node (autograd/forward_ad.py)
-        _tangents_after_inplace(self)
+    if fn is None and self._extra is not None and "fw" in self._extra:
+        _tangents_after_inplace(self)  # no graph to rebase, but tangents to keep consistent
     if fn is not None and old is None and fn._next and fn._next[0] is not None:
         old = fn._next[0][:2]
     if base is None:
@@ -449,11 +450,9 @@ def _rebase(self: Tensor, result: Tensor) -> Tensor:
     self._bump_version()
     if recording:
         _alias_saved_output(fn, result, self)
-    _rebase_history(self, fn if recording else None, old)
     if result._extra is not None and "fw" in result._extra:
         move_tangent(result, self)
-        if not recording:
-            _tangents_after_inplace(self)
+    _rebase_history(self, fn if recording else None, old)
     return self
 
 
@@ -568,10 +567,15 @@ pow_ = _unary_inplace(E.pow)
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros in place (the gradient through it is zero)."""
+    return _overwrite(self, lambda: 0, ZeroBackward0)  # (PyTorch allows zero_ on an expanded tensor)
+
+
+def _overwrite(self: Tensor, values: Any, node_cls: type[Node]) -> Tensor:
+    """Write ``values()`` over all of ``self`` in place; the old value gets no gradient (``node_cls``)."""
     recording = _begin(self)
-    self._data[...] = 0  # (PyTorch allows zero_ and fill_ with a number on an expanded tensor)
+    self._data[...] = values()
     if recording:
-        node = ZeroBackward0()
+        node = node_cls()
         record(self, node, (self,))
         self._output_nr = 0
         return _commit(self, node)
@@ -618,14 +622,7 @@ def _random_fill(self: Tensor, kernel: str, draw: Any, node_cls: type[Node], gen
     from ..creation import _rng
     if self._data.dtype.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{FROM_NP[self._data.dtype].scalar_name}\'')
-    recording = _begin(self)
-    self._data[...] = draw(_rng(generator))
-    if recording:
-        n = node_cls()
-        record(self, n, (self,))
-        self._output_nr = 0
-        return _commit(self, n)
-    return _commit(self, None)
+    return _overwrite(self, lambda: draw(_rng(generator)), node_cls)
 
 
 class ZeroBackward0(Node):
