@@ -51,15 +51,13 @@ UnpackedDualTensor.__doc__ = "The (primal, tangent) pair ``unpack_dual`` returns
 
 
 class _ForwardState:
-    """The one dual level (PyTorch allows no nesting) and a generation number.
+    """The one dual level (PyTorch allows no nesting) and the tensors carrying a tangent in it.
 
-    A tangent is stored with the generation it was made in, so leaving the level
-    makes every tangent of that level disappear at once, without visiting them.
+    Leaving the level visits those tensors (``duals``) and takes their tangents away.
     """
 
     def __init__(self) -> None:
         self.level: int | None = None
-        self.generation = 0
         self.used = False       # True inside a dual level once make_dual ran: until then ``record`` skips all this
         self.busy = False       # inside a tangent computation (its own ops must not compute tangents)
         self.rule_only = False  # inside one whose result needs no graph beyond the upstream gradient
@@ -75,7 +73,6 @@ def enter_dual_level() -> int:
     """Start the dual level (0); PyTorch's error when one is already active."""
     if FW.level is not None:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    FW.generation += 1
     FW.level = 0
     return 0
 
@@ -86,7 +83,6 @@ def exit_dual_level(*, level: int | None = None) -> None:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. "
                            "This is not supported.")
     FW.level = None
-    FW.generation += 1
     # the dual tensors become ordinary ones again, so ops stop paying for forward AD
     for ref in list(FW.duals.values()):
         t = ref()
@@ -161,18 +157,22 @@ def tangent_of(t: Tensor) -> Tensor | None:
     if ex is None:
         return None
     fw = ex.get("fw")
-    if fw is None or FW.level is None or fw[0] != FW.generation:
+    if fw is None or FW.level is None:
         return None
-    return fw[1]
+    return fw
 
 
 def _set_tangent(t: Tensor, tangent: Tensor) -> None:
     ex = t._extra_state()
-    ex["fw"] = (FW.generation, tangent)
     if not t._rg:          # a dual tensor that needs no gradient: ops must still see it (see module doc)
         ex["fw_only"] = True
         t._rg = True
-    FW.duals[id(t)] = weakref.ref(t)
+    _store(t, ex, tangent)
+
+
+def _store(t: Tensor, ex: dict[str, Any], tangent: Tensor) -> None:
+    ex["fw"] = tangent
+    FW.duals[id(t)] = weakref.ref(t)  # (to take it away when the level ends)
 
 
 def move_tangent(src: Tensor, dst: Tensor) -> None:
@@ -181,13 +181,12 @@ def move_tangent(src: Tensor, dst: Tensor) -> None:
     if tan is None:
         return
     ex = dst._extra_state()
-    ex["fw"] = (FW.generation, tan)
-    FW.duals[id(dst)] = weakref.ref(dst)
     if "fw_only" in src._extra:
         ex["fw_only"] = True
         dst._rg = True
     else:
         ex.pop("fw_only", None)
+    _store(dst, ex, tan)
 
 
 def view_tangent_into_base(view: Tensor, base: Tensor, replace: Any) -> None:
