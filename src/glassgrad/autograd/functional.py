@@ -317,18 +317,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
                     "a single Tensor with a single element."
                 )
 
-    grad_on = True if create_graph else is_grad_enabled()
-    with set_grad_enabled(grad_on):
-        grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
-        vjp = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
-
-    # Cleanup objects and return them to the user
-    outputs = _grad_postprocess(outputs, create_graph)
-    vjp = _grad_postprocess(vjp, create_graph)
-
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(
-        vjp, is_inputs_tuple
-    )
+    return _product(outputs, inputs, v, inputs, outputs, create_graph, strict, "back", is_outputs_tuple,
+                    is_inputs_tuple)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -665,17 +655,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_function_jacobian(
             func, inputs, v, create_graph, strict, "vhp")
 
-    grad_on = True if create_graph else is_grad_enabled()
-    with set_grad_enabled(grad_on):
-        grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
-        vhp = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
-
-    outputs = _grad_postprocess(outputs, create_graph)
-    vhp = _grad_postprocess(vhp, create_graph)
-
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(
-        vhp, is_inputs_tuple
-    )
+    return _product(jac, inputs, v, inputs, outputs, create_graph, strict, "double_back", is_outputs_tuple,
+                    is_inputs_tuple)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -689,16 +670,18 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
 
-    grad_on = True if create_graph else is_grad_enabled()
-    with set_grad_enabled(grad_on):
-        grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
-        hvp = _fill_in_zeros(
-            grad_res, inputs, strict, create_graph, "double_back_trick"
-        )
+    return _product(double_back, grad_jac, v, inputs, outputs, create_graph, strict, "double_back_trick",
+                    is_outputs_tuple, is_inputs_tuple)
 
+
+def _product(of: Any, wrt: Any, v: Any, inputs: Any, outputs: Any, create_graph: bool, strict: bool, stage: str,
+             is_outputs_tuple: bool, is_inputs_tuple: bool) -> Any:
+    """How vjp, vhp and hvp end: the gradient of ``of`` with respect to ``wrt`` against ``v`` (grad mode on
+    only for ``create_graph`` or when it already was, as in PyTorch), zeros filled in for unused ``inputs``,
+    then ``(outputs, product)`` in the caller's structure."""
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grad_res = _autograd_grad(of, wrt, v, create_graph=create_graph)
+        res = _fill_in_zeros(grad_res, inputs, strict, create_graph, stage)
     outputs = _grad_postprocess(outputs, create_graph)
-    hvp = _grad_postprocess(hvp, create_graph)
-
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(
-        hvp, is_inputs_tuple
-    )
+    res = _grad_postprocess(res, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(res, is_inputs_tuple)
