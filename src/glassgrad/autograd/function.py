@@ -95,13 +95,7 @@ class BackwardCFunction(Node, FunctionCtx):
         out = []
         for s in saved:
             if isinstance(s, SavedOutput):
-                t = Tensor._make(s.data)
-                if s._rg:
-                    t.grad_fn = self
-                    t._rg = True
-                    t._output_nr = s.output_nr
-                t._vc = s._vc
-                s = t
+                s = s.rebuild(self if s._rg else None)
             out.append(s)
         return tuple(out)
 

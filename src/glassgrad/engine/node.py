@@ -64,6 +64,18 @@ class SavedOutput:
         self.version = vc[0]
         self.output_nr = output_nr
 
+    def rebuild(self, node: Node | None) -> Any:
+        """The output as a Tensor again, sharing the version box; with ``node`` as its grad_fn unless None
+        (made on demand, so the node never holds its own output: no cycle)."""
+        from ..tensor import Tensor
+        t = Tensor._make(self.data)
+        if node is not None:
+            t.grad_fn = node
+            t._rg = True
+            t._output_nr = self.output_nr
+        t._vc = self._vc
+        return t
+
 
 class Node:
     """Base class of every ``grad_fn``; subclasses are named as PyTorch names them."""

@@ -50,13 +50,7 @@ class TENSOR:
             if isinstance(s, Packed):
                 s = s.unpack()
             elif isinstance(s, SavedOutput):
-                # rebuild the output tensor with this node as its grad_fn (no cycle: built on demand)
-                t = Tensor._make(s.data)
-                t.grad_fn = node
-                t._rg = True
-                t._output_nr = s.output_nr
-                t._vc = s._vc
-                s = t
+                s = s.rebuild(node)
             out.append(s)
         return tuple(out)
 
