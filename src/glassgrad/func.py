@@ -162,15 +162,7 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = F
             wrapped = _tree_map(_wrap_input, args[i])
             args[i] = wrapped
             diff_trees.append(wrapped)
-        out = _call(func, *args, **kwargs)
-        aux = None
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError(
-                    "grad_and_value(f)(*args): output of function f should be a tuple: (output, aux) "
-                    "if has_aux is True"
-                )
-            out, aux = out
+        out, aux = _split_aux(_call(func, *args, **kwargs), has_aux, "grad_and_value(f)(*args)")
         if not _is_tensor(out):
             raise RuntimeError(
                 f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(out)}"
@@ -214,6 +206,23 @@ def grad(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> C
 
 
 # ---------------------------------------------------------------- vjp / jvp
+def _split_aux(out: Any, has_aux: bool, where: str) -> tuple[Any, Any]:
+    """``(output, aux)`` of a transformed function's result (aux None without ``has_aux``), PyTorch's error else."""
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{where}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return out[0], out[1]
+
+
+def _only_tensors(flat_out: list[Any]) -> None:
+    for o in flat_out:
+        if not _is_tensor(o):
+            raise RuntimeError(
+                f"vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type {type(o)}"
+            )
+
+
 def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     """Run ``func(*primals)``; return ``(output, vjp_fn)`` (``(output, vjp_fn, aux)`` with ``has_aux``).
 
@@ -223,19 +232,9 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     create = _needs_graph(_flatten(list(primals))[0])
     wrapped = [_tree_map(_wrap_input, p) for p in primals]
     out = _call(func, *wrapped)
-    aux = None
-    if has_aux:
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise RuntimeError(
-                "vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux is True"
-            )
-        out, aux = out
+    out, aux = _split_aux(out, has_aux, "vjp(f, *primals)")
     flat_out, out_spec = _flatten(out)
-    for o in flat_out:
-        if not _is_tensor(o):
-            raise RuntimeError(
-                f"vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type {type(o)}"
-            )
+    _only_tensors(flat_out)
     flat_in, in_spec = _flatten(wrapped)
 
     def vjp_fn(*cotangents: Any) -> tuple[Any, ...]:
@@ -319,18 +318,9 @@ def _jac(func: Callable[..., Any], argnums: Any, has_aux: bool, name: str) -> Ca
             args[i] = _tree_map(_wrap_input, args[i])
             diff.append(args[i])
         out = _call(func, *args)
-        aux = None
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError(f"{name}(f, ...)(*args): output of function f should be a tuple: "
-                                   "(output, aux) if has_aux is True")
-            out, aux = out
+        out, aux = _split_aux(out, has_aux, f"{name}(f, ...)(*args)")
         flat_out, out_spec = _flatten(out)
-        for o in flat_out:
-            if not _is_tensor(o):
-                raise RuntimeError(
-                    f"vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type {type(o)}"
-                )
+        _only_tensors(flat_out)
         flat_in, in_spec = _flatten(tuple(diff))
         per_out = []
         with enable_grad():  # the reshapes/stacks must be recorded for nested transforms
