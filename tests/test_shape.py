@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
-from opinfo import assert_same_tensor, need_torch, to_np
+from opinfo import assert_same_tensor, need_torch, same_error, to_np
 
 try:  # Hypothesis is a test dependency; without it only its tests are skipped.
     from hypothesis import given, settings
@@ -21,15 +21,6 @@ except ImportError:  # pragma: no cover
     HAVE_HYPOTHESIS = False
 
 
-def same_error(fn: Callable[[Any], Any]) -> None:
-    torch = need_torch()
-    errs = []
-    for m in (gg, torch):
-        with pytest.raises(Exception) as e:
-            fn(m)
-        errs.append(e.value)
-    assert type(errs[0]) is type(errs[1]), (errs[0], errs[1])
-    assert str(errs[0]) == str(errs[1])
 
 
 def same(g: Any, t: Any, what: str = "") -> None:

@@ -18,28 +18,11 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
-from opinfo import assert_same_tensor, need_torch, to_np
+from opinfo import assert_same_tensor, both, need_torch, same_error, to_np
 
 # ---------------------------------------------------------------------------- helpers
 
 
-def both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    """``fn(glassgrad)`` and ``fn(torch)``."""
-    torch = need_torch()
-    return fn(gg), fn(torch)
-
-
-def same_error(fn: Callable[[Any], Any]) -> str:
-    """``fn`` raises the same exception type and text with both libraries; returns the text."""
-    torch = need_torch()
-    errs = []
-    for m in (gg, torch):
-        with pytest.raises(Exception) as e:
-            fn(m)
-        errs.append(e.value)
-    assert type(errs[0]) is type(errs[1]), (errs[0], errs[1])
-    assert str(errs[0]) == str(errs[1])
-    return str(errs[0])
 
 
 def tree(t: Any, depth: int = 3) -> Any:
