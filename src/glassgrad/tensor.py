@@ -17,6 +17,7 @@ from . import dtypes as D
 from ._printing import format_tensor
 from .autograd.grad_mode import ANOMALY, STATE
 from .backends import backend
+from .engine import node as _node_module
 from .engine.node import AccumulateGrad, Node, RemovableHandle
 
 _B = backend()
@@ -485,6 +486,8 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Compute the gradient of this tensor with respect to the graph's leaves (see ``autograd.backward``)."""
+        if gradient is None and inputs is None and not create_graph and _autograd.backward_scalar(self, retain_graph):
+            return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------ pickling
@@ -508,6 +511,7 @@ class Tensor:
 
 
 _new = object.__new__
+_node_module._TENSOR[0] = Tensor
 
 # dtype name -> (C type name used in messages, ScalarType name)
 _C_NAMES = {

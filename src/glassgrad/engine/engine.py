@@ -17,7 +17,7 @@ backward pass is itself recorded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from heapq import heapify, heappop, heappush
+from heapq import heappop, heappush
 from typing import Any
 
 from .. import tensor as _tm
@@ -66,29 +66,10 @@ def run_backward(
     stored there, and leaves accumulate nothing unless ``leaves`` is set
     (``backward(inputs=...)`` with non-leaf inputs).
     """
-    # ---- 1. dependency counts (iterative DFS)
-    deps: dict[Node, int] = {}
-    stack = []
-    for node, _ in roots:
-        if node not in deps:
-            deps[node] = 0
-            stack.append(node)
-    while stack:
-        node = stack.pop()
-        for e in node._next:
-            if e is not None:
-                m = e[0]
-                c = deps.get(m)
-                if c is None:
-                    deps[m] = 1
-                    stack.append(m)
-                else:
-                    deps[m] = c + 1
-
     if inputs is None and capture is None and not F.tensor_mode and not OBSERVERS and not ANOMALY.enabled:
-        _run_plain(roots, grads, deps, retain_graph, F)
-        return
-
+        if _run_plain(roots, grads, retain_graph, F):
+            return
+    deps = _dependencies(roots)
     needed = None
     if inputs is not None:
         needed = _needed_nodes(deps, inputs)
@@ -166,49 +147,106 @@ def run_backward(
         ob.on_end()
 
 
-def _run_plain(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], deps: dict[Node, int], retain_graph: bool,
-               F: Any) -> None:
-    """Step 3 of ``run_backward`` for the common case — ``backward()`` on arrays, with no ``inputs=``, no
-    observers, no anomaly mode — with those checks taken out of the per-node loop.
+def _dependencies(roots: Sequence[tuple[Node, int]]) -> dict[Node, int]:
+    """Step 1: for every node reachable from ``roots``, how many edges lead into it (iterative DFS:
+    no recursion, so a 100,000-node chain is fine)."""
+    deps: dict[Node, int] = {}
+    stack = []
+    for node, _ in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for e in node._next:
+            if e is not None:
+                m = e[0]
+                c = deps.get(m)
+                if c is None:
+                    deps[m] = 1
+                    stack.append(m)
+                else:
+                    deps[m] = c + 1
+    return deps
 
-    Why a second loop: a small graph (the chapter's scalars, short chains) spends more time in this
-    loop's bookkeeping than in NumPy, and each check removed here is paid once per node and edge.
-    The general loop below is the reference; tests run both on the same graphs.
+
+def _by_seq(node: Node) -> int:
+    return node._seq
+
+
+def _run_plain(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_graph: bool, F: Any) -> bool:
+    """The whole walk for the common case — ``backward()`` on arrays, with no ``inputs=``, no observers,
+    no anomaly mode and no hooks on the graph's op nodes; False (and nothing done) when a node has hooks.
+
+    Why a second loop: a small graph (the chapter's scalars, short chains) spends more time in the
+    engine's bookkeeping than in NumPy, and each step removed here is paid once per node or edge.
+    The general loop in ``run_backward`` is the reference; tests run both on the same graphs.
+
+    How it keeps PyTorch's order without a ready queue: every node's consumers were recorded after it,
+    so they have larger sequence numbers.  Running the reachable nodes in decreasing sequence number
+    therefore runs each one after all of its gradients have arrived, and it is the order PyTorch's
+    queue (newest ready node first) produces.  Only the leaves' AccumulateGrad nodes, whose sequence
+    numbers are the largest of all (PyTorch runs them as soon as they are ready), keep dependency
+    counts: each runs right after the last node that feeds it.
     """
+    # ---- 1. the reachable op nodes, and how many edges lead into each leaf
+    seen: set[Node] = set()
+    acc_deps: dict[Node, int] = {}
+    stack: list[Node] = []
+    for node, _ in roots:
+        if type(node) is AccumulateGrad:
+            acc_deps.setdefault(node, 0)
+        elif node not in seen:
+            seen.add(node)
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        if node._hooks is not None:
+            return False  # tensor, retain_grad or node hooks: the general loop runs them
+        for e in node._next:
+            if e is not None:
+                m = e[0]
+                if type(m) is AccumulateGrad:
+                    acc_deps[m] = acc_deps.get(m, 0) + 1
+                elif m not in seen:
+                    seen.add(m)
+                    stack.append(m)
+    order = sorted(seen, key=_by_seq, reverse=True)
+
+    # ---- 2. seed the buffers
     if len(roots) == 1 and roots[0][0].n_outputs == 1:  # the usual loss.backward()
-        root = roots[0][0]
-        buffers: dict[Node, Any] = {root: grads[0]}
-        heap: list[tuple[int, Node]] = [(-root._seq, root)] if deps[root] == 0 else []
+        buffers: dict[Node, Any] = {roots[0][0]: grads[0]}
     else:
         buffers = {}
         for (node, nr), g in zip(roots, grads):
             _add_to_buffer(buffers, node, nr, g)
-        heap = [(-node._seq, node) for node in buffers if deps[node] == 0]
-        heapify(heap)
     pop = buffers.pop
-    while heap:
-        node = heappop(heap)[1]
+    get = buffers.get
+    if acc_deps:  # leaves given as roots that nothing else feeds: ready first (largest sequence numbers)
+        for acc in sorted((a for a, c in acc_deps.items() if c == 0), key=_by_seq, reverse=True):
+            g = pop(acc, None)
+            if g is not None:
+                _accumulate(acc, g, False)
+
+    # ---- 3. run
+    for node in order:
         g = pop(node, None)
         nxt = node._next
-        out = None
-        if g is None:
-            pass
-        elif type(node) is AccumulateGrad:
-            _accumulate(node, g, False)
+        if g is None:  # no gradient reached this node: it does not run, but its leaves stop waiting for it
+            ready = [e[0] for e in nxt if e is not None and type(e[0]) is AccumulateGrad and _done(acc_deps, e[0])]
         else:
-            if node._hooks is not None:
-                g = _pre_hooks(node, g, None)
-            if g is not None:
-                out = node.backward(F, g)
-                if node._hooks is not None and "post" in node._hooks:
-                    out = _post_hooks(node, out, g)
-                if not retain_graph:
+            out = node.backward(F, g)
+            if not retain_graph:
+                if type(node).release is _RELEASE:
+                    if node._saved:
+                        node._saved = None
+                else:
                     node.release()
-        i = 0
-        for e in nxt:
-            if e is not None:
-                m = e[0]
-                if out is not None:
+            ready = None
+            i = 0
+            for e in nxt:
+                if e is not None:
+                    m = e[0]
                     gi = out[i]
                     if gi is not None:
                         # central validation: un-broadcast and cast to the input's dtype
@@ -216,15 +254,37 @@ def _run_plain(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], deps: di
                         if gi.shape != e[2] or (dt is not e[3] and dt != e[3]):
                             gi = _validate(node, i, gi, e, F)
                         if m.n_outputs == 1:
-                            prev = buffers.get(m)
+                            prev = get(m)
                             buffers[m] = gi if prev is None else prev + gi
                         else:
                             _add_to_buffer(buffers, m, e[1], gi)
-                c = deps[m] - 1
-                deps[m] = c
-                if c == 0:
-                    heappush(heap, (-m._seq, m))
-            i += 1
+                    if type(m) is AccumulateGrad:
+                        c = acc_deps[m] - 1
+                        acc_deps[m] = c
+                        if c == 0:
+                            if ready is None:
+                                ready = [m]
+                            else:
+                                ready.append(m)
+                i += 1
+        if ready:
+            if len(ready) > 1:
+                ready.sort(key=_by_seq, reverse=True)
+            for acc in ready:
+                g = pop(acc, None)
+                if g is not None:
+                    _accumulate(acc, g, False)
+    return True
+
+
+_RELEASE = Node.release
+
+
+def _done(acc_deps: dict[Node, int], acc: Node) -> bool:
+    """One fewer edge to wait for into leaf node ``acc``; True when it was the last."""
+    c = acc_deps[acc] - 1
+    acc_deps[acc] = c
+    return c == 0
 
 
 def _needed_nodes(deps: dict[Node, int], inputs: Sequence[tuple[Node, int]]) -> set[Node]:
@@ -284,6 +344,11 @@ def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
     Tensor = _tm.Tensor
     var = node.variable
     ex = var._extra
+    if ex is None and node._hooks is None and var._grad is None and not create_graph:
+        # the usual first gradient of a leaf, with no hooks: a copy (the array may be shared with another
+        # leaf's gradient or with the caller's; np.array also makes a 0-d array of a NumPy scalar)
+        var._grad = Tensor._make(_tm._xp.array(g))
+        return
     if ex is not None and ex.get("leaf_hooks"):  # the leaf's own tensor hooks, in registration order
         for hook in list(ex["leaf_hooks"].values()):
             r = hook(_as_user_grad(g))

@@ -22,6 +22,9 @@ from typing import Any
 _sequence = itertools.count()
 next_seq = _sequence.__next__
 
+#: ``[Tensor]``, filled in by ``tensor.py`` (which imports this module)
+_TENSOR: list[Any] = [None]
+
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -127,14 +130,35 @@ class Node:
         if saved is None:
             raise RuntimeError(FREED_MSG)
         versions = self._versions
+        if len(saved) == 1 and not F.tensor_mode:
+            # One saved tensor (most unary ops), for backward(): every rule of such a node calls this,
+            # so it is written out (~0.15 µs against ~0.45 µs through the general loop below).
+            s = saved[0]
+            c = s.__class__
+            if c is SavedOutput:
+                if versions is not None and s._vc[0] != s.version:
+                    self._check_versions()
+                d = s.data
+                return (d[()] if d.ndim == 0 else d,)
+            if c is _TENSOR[0]:
+                if versions is not None:
+                    vc = s._vc
+                    if (vc[0] if vc is not None else 0) != versions[0]:
+                        self._check_versions()
+                d = s._data
+                return (d[()] if d.ndim == 0 else d,)
         if versions is not None:
             for s, v in zip(saved, versions):
                 if v is not None:
                     vc = s._vc
                     if (vc[0] if vc is not None else 0) != v:
-                        from ..tensor import check_saved_versions
-                        check_saved_versions(self, saved, versions)
+                        self._check_versions()
         return F.unpack_saved(self, saved)
+
+    def _check_versions(self) -> None:
+        """Raise PyTorch's error for a saved tensor changed in place since it was saved."""
+        from ..tensor import check_saved_versions
+        check_saved_versions(self, self._saved, self._versions)
 
     # ------------------------------------------------------------------ hooks
     def _hook_state(self) -> dict[str, Any]:

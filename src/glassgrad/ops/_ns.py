@@ -23,11 +23,17 @@ class ARRAY(ArrayNamespace):
     def unpack_saved(node: Node, saved: tuple[Any, ...]) -> tuple[Any, ...]:
         out = []
         for s in saved:
-            if isinstance(s, Tensor):
+            c = s.__class__
+            if c is Tensor:
                 d = s._data
-            elif s.__class__ is SavedOutput:
+            elif c is SavedOutput:
                 d = s.data
-            elif isinstance(s, Packed):
+            elif s is None or c is float or c is int or c is bool:
+                out.append(s)
+                continue
+            elif isinstance(s, Tensor):  # Parameter
+                d = s._data
+            elif c is Packed:
                 d = s.unpack()._data
             else:
                 out.append(s)

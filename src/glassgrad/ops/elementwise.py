@@ -18,18 +18,25 @@ from ._base import (
     D,
     Node,
     Tensor,
+    arith_operands,
     as_tensor_arg,
     broadcast_error,
+    number_like,
     operands,
     record,
     saved_output,
     wrap,
     xp,
 )
+from ._ns import register_rule_fn
 
 _default_np = lambda: D.get_default_dtype().np  # noqa: E731
 #: the backend's array functions (float32 transcendental functions evaluated via float64)
 _nb = backend().ns
+
+
+# F.number(1, r): the number 1 next to r in a rule (``1 - r * r``), as ``arith_operands`` converts it
+register_rule_fn("number", number_like, lambda b, like: b)
 
 
 def _is_float(x: Any) -> bool:
@@ -49,7 +56,7 @@ def _floating(d: Any) -> Any:
 # ====================================================================== arithmetic
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input + alpha * other``.  d/dinput = grad, d/dother = alpha * grad."""
-    a, b = operands(input, other)
+    a, b = arith_operands(input, other) if alpha == 1 else operands(input, other)
     if alpha != 1:
         b = b * alpha
     try:
@@ -75,7 +82,7 @@ class AddBackward0(Node):
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input - alpha * other``.  d/dinput = grad, d/dother = -alpha * grad."""
     _check_bool_sub(input, other)
-    a, b = operands(input, other)
+    a, b = arith_operands(input, other) if alpha == 1 else operands(input, other)
     if alpha != 1:
         b = b * alpha
     try:
@@ -142,7 +149,7 @@ class RsubBackward1(Node):
 
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """``input * other``.  d/dinput = grad * other, d/dother = grad * input."""
-    a, b = operands(input, other)
+    a, b = arith_operands(input, other)
     try:
         r = wrap(a * b)
     except ValueError:
@@ -150,8 +157,9 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     if STATE.grad_enabled:
         ra, rb = _req(input), _req(other)
         if ra or rb:
-            # save only what the needed gradients use, as PyTorch does
-            record(r, MulBackward0(), (input, other), (input if rb else None, other if ra else None))
+            # save only what the needed gradients use, as PyTorch does (a number as converted above)
+            record(r, MulBackward0(), (input, other),
+                   (input if rb else None, (other if isinstance(other, Tensor) else b) if ra else None))
     return _out(r, out, "mul")
 
 
@@ -167,7 +175,7 @@ class MulBackward0(Node):
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
     """``input / other``.  d/dinput = grad / other, d/dother = -grad * input / other²."""
-    a, b = operands(input, other)
+    a, b = arith_operands(input, other)
     if rounding_mode is not None:
         return _div_rounding(a, b, rounding_mode, input, other)
     if not _is_float(a) and not _is_float(b):
@@ -182,7 +190,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
     if STATE.grad_enabled:
         ra, rb = _req(input), _req(other)
         if ra or rb:
-            record(r, DivBackward0(), (input, other), (input if rb else None, other))
+            record(r, DivBackward0(), (input, other), (input if rb else None, other if isinstance(other, Tensor) else b))
     return _out(r, out, "div")
 
 
@@ -542,7 +550,7 @@ class TanhBackward0(Node):
 
     def backward(self, F: Any, g: Any) -> tuple[Any, ...]:
         (r,) = self.unpack(F)
-        return (g * (1 - r * r),)
+        return (g * (F.number(1, r) - r * r),)
 
 
 def _stable_sigmoid(d: Any) -> Any:
