@@ -67,6 +67,11 @@ def run_backward(
     (``backward(inputs=...)`` with non-leaf inputs).
     """
     if inputs is None and capture is None and not F.tensor_mode and not OBSERVERS and not ANOMALY.enabled:
+        if len(roots) == 1:
+            rest = _run_chain(roots[0][0], roots[0][1], grads[0], retain_graph, F)
+            if rest is None:
+                return
+            roots, grads = rest
         if _run_plain(roots, grads, retain_graph, F):
             return
     deps = _dependencies(roots)
@@ -147,6 +152,9 @@ def run_backward(
         ob.on_end()
 
 
+_RELEASE = Node.release
+
+
 def _dependencies(roots: Sequence[tuple[Node, int]]) -> dict[Node, int]:
     """Step 1: for every node reachable from ``roots``, how many edges lead into it (iterative DFS:
     no recursion, so a 100,000-node chain is fine)."""
@@ -168,6 +176,69 @@ def _dependencies(roots: Sequence[tuple[Node, int]]) -> dict[Node, int]:
                 else:
                     deps[m] = c + 1
     return deps
+
+
+def _run_chain(node: Node, nr: int, g: Any, retain_graph: bool, F: Any
+               ) -> tuple[list[tuple[Node, int]], list[Any]] | None:
+    """Run the graph from one root while it is a chain: each node passing its gradient along one edge.
+
+    Why: in a chain each node is reachable only through the one before it, so it is ready as soon
+    as that one has run, and no dependency count, order or gradient buffer is needed.  The
+    chapter's scalar graphs, elementwise chains and the 100,000-op chain are chains from end to end;
+    other graphs begin with one (the loss and its reduction).  Where the chain ends — a node with two
+    input edges, several outputs or hooks — the rest is handed back as ``(roots, grads)`` for
+    ``_run_plain``: the same walk PyTorch's queue would make from there, as nothing else is pending.
+    None: all done.
+    """
+    while True:
+        if type(node) is AccumulateGrad:
+            _accumulate(node, g, False)
+            return None
+        if node._hooks is not None or node.n_outputs != 1:
+            return [(node, nr)], [g]
+        out = node.backward(F, g)
+        if not retain_graph:
+            if type(node).release is _RELEASE:
+                if node._saved:
+                    node._saved = None
+            else:
+                node.release()
+        nxt = node._next
+        # the one edge that needs a gradient (x * 2, x ** 2, sum(x)...), else hand over
+        n = len(nxt)
+        if n == 1:
+            e = nxt[0]
+            i = 0
+        elif n == 2 and (nxt[0] is None) != (nxt[1] is None):
+            i = 0 if nxt[1] is None else 1
+            e = nxt[i]
+        else:
+            return _fan_out(node, out, F)
+        if e is None:
+            return None
+        g = out[i]
+        if g is None:
+            return None
+        dt = g.dtype
+        if g.shape != e[2] or (dt is not e[3] and dt != e[3]):
+            g = _validate(node, i, g, e, F)
+        node = e[0]
+        nr = e[1]
+
+
+def _fan_out(node: Node, out: Any, F: Any) -> tuple[list[tuple[Node, int]], list[Any]] | None:
+    """The gradients ``node`` just computed, as roots for the rest of the walk (``_run_chain``)."""
+    roots = []
+    grads = []
+    for i, e in enumerate(node._next):
+        if e is not None and out[i] is not None:
+            gi = out[i]
+            dt = gi.dtype
+            if gi.shape != e[2] or (dt is not e[3] and dt != e[3]):
+                gi = _validate(node, i, gi, e, F)
+            roots.append((e[0], e[1]))
+            grads.append(gi)
+    return (roots, grads) if roots else None
 
 
 def _by_seq(node: Node) -> int:
@@ -275,9 +346,6 @@ def _run_plain(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_g
                 if g is not None:
                     _accumulate(acc, g, False)
     return True
-
-
-_RELEASE = Node.release
 
 
 def _done(acc_deps: dict[Node, int], acc: Node) -> bool:

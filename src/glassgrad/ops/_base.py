@@ -164,7 +164,10 @@ def _versions(saved: tuple[Any, ...]) -> tuple[Any, ...] | None:
 
 def saved_output(out: Tensor, output_nr: int = 0) -> SavedOutput:
     """Save an op's own output for its backward: the array and the output's version box."""
-    return SavedOutput(out._data, out._version_box(), output_nr)
+    vc = out._vc
+    if vc is None:
+        vc = out._vc = [0]
+    return SavedOutput(out._data, vc, output_nr)
 
 
 def as_tensor_arg(x: Any) -> Tensor:
@@ -244,14 +247,17 @@ def arith_operands(a: Any, b: Any) -> tuple[Any, Any]:
     whose arithmetic is already cheap).
     """
     tb = type(b)
-    if (tb is float or tb is int) and b and type(a) is Tensor:
+    if (tb is float or tb is int) and type(a) is Tensor:
         ad = a._data
         dt = ad.dtype
-        if (dt is _F32 or dt is _F64) and ad.ndim:
-            c = _CONSTANTS.get((b, dt))
-            if c is None:
-                c = _constant(b, dt)
-            return ad, c
+        if dt is _F32 or dt is _F64:
+            if not ad.ndim:  # (operands' 0-d case: the data as a NumPy scalar)
+                return ad[()], b
+            if b:
+                c = _CONSTANTS.get((b, dt))
+                if c is None:
+                    c = _constant(b, dt)
+                return ad, c
     return operands(a, b)
 
 

@@ -63,11 +63,11 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = wrap(a + b)
     except ValueError:
         raise broadcast_error(a, b) from None
-    if STATE.grad_enabled and (_req(input) or _req(other)):
+    if STATE.grad_enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
         n = AddBackward0()
         n.alpha = alpha
         record(r, n, (input, other))
-    return _out(r, out, "add")
+    return r if out is None else _out(r, out, "add")
 
 
 class AddBackward0(Node):
@@ -89,11 +89,11 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = wrap(a - b)
     except ValueError:
         raise broadcast_error(a, b) from None
-    if STATE.grad_enabled and (_req(input) or _req(other)):
+    if STATE.grad_enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
         n = SubBackward0()
         n.alpha = alpha
         record(r, n, (input, other))
-    return _out(r, out, "sub")
+    return r if out is None else _out(r, out, "sub")
 
 
 def _is_bool(x: Any) -> bool:
@@ -155,12 +155,13 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     except ValueError:
         raise broadcast_error(a, b) from None
     if STATE.grad_enabled:
-        ra, rb = _req(input), _req(other)
+        ra = isinstance(input, Tensor) and input._rg
+        rb = isinstance(other, Tensor) and other._rg
         if ra or rb:
             # save only what the needed gradients use, as PyTorch does (a number as converted above)
             record(r, MulBackward0(), (input, other),
                    (input if rb else None, (other if isinstance(other, Tensor) else b) if ra else None))
-    return _out(r, out, "mul")
+    return r if out is None else _out(r, out, "mul")
 
 
 class MulBackward0(Node):
@@ -188,10 +189,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
     except ValueError:
         raise broadcast_error(a, b) from None
     if STATE.grad_enabled:
-        ra, rb = _req(input), _req(other)
+        ra = isinstance(input, Tensor) and input._rg
+        rb = isinstance(other, Tensor) and other._rg
         if ra or rb:
             record(r, DivBackward0(), (input, other), (input if rb else None, other if isinstance(other, Tensor) else b))
-    return _out(r, out, "div")
+    return r if out is None else _out(r, out, "div")
 
 
 class DivBackward0(Node):
@@ -377,7 +379,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # n
         n = PowBackward0()
         n.exponent = exponent
         record(r, n, (input,), (input,))
-    return _out(r, out, "pow")
+    return r if out is None else _out(r, out, "pow")
 
 
 def _pow_scalar(a: Any, b: Any) -> Any:

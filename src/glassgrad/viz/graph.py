@@ -283,6 +283,8 @@ _FORMATTER = {"float_kind": lambda v: _num(v)}
 
 def _scalar_text(v: Any) -> str:
     """A slot's value as it would appear in code (``2``, ``0.5``, ``-1``, ``(0, 1)``)."""
+    if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f":
+        v = v.item()  # a number converted to the tensor's dtype when recorded (ops._base.arith_operands)
     if isinstance(v, float):
         if np.isfinite(v) and v == int(v) and abs(v) < 1e15:
             return repr(int(v))
@@ -502,7 +504,7 @@ def _describe_saved(v: Any, input_labels: dict[int, str], label: str) -> tuple[s
         key = id(v.grad_fn) if v.grad_fn is not None else id(v._accum() if v._accum is not None else None)
         name = input_labels.get(key) or "tensor"
         return name, _saved_text(v._data)
-    if isinstance(v, np.ndarray):
+    if isinstance(v, np.ndarray) and v.ndim:
         return "array", _saved_text(v)
     if _is_scalar_like(v):
         return "number", _scalar_text(v)
