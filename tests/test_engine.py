@@ -1409,3 +1409,92 @@ def test_plain_loop_and_general_loop_agree():
         engine.OBSERVERS.pop()
     for p, g in zip(plain, general):
         np.testing.assert_array_equal(p, g)
+
+
+# ---------------------------------------------------------------------- the chain walk and its hand-over
+# backward() runs a chain (each node passing its gradient along one edge) without counts or buffers and
+# hands the rest of the graph to the plain walk (engine._run_chain / _fan_out / _run_plain).  These graphs
+# start as chains and then fan out, meet hooks, retain_grad, shared leaves and freed buffers; the order of
+# every hook call and the values must be PyTorch's.
+def _chain_events(L: Any, shape: str) -> list[Any]:
+    events: list[Any] = []
+    x = L.tensor([0.5, -1.0, 2.0], dtype=L.float64, requires_grad=True)
+    w = L.tensor([1.5, 0.25, -2.0], dtype=L.float64, requires_grad=True)
+    x.register_hook(lambda g: events.append(("x", g.tolist())))
+    w.register_hook(lambda g: events.append(("w", g.tolist())))
+    if shape == "fan":          # chain from the loss, then a product of two leaves
+        y = ((x * w).sin() * 2).tanh().sum()
+    elif shape == "shared":     # the same leaf on both edges, after a chain
+        y = (x * x + 1).exp().mean()
+    elif shape == "mid_hook":   # a tensor hook in the middle of the chain
+        h = (x * 3).cos()
+        h.register_hook(lambda g: events.append(("h", g.tolist())))
+        y = (h * 2 + w.sum()).sum()
+    elif shape == "retain":     # retain_grad in the middle of the chain
+        h = (x * w).sigmoid()
+        h.retain_grad()
+        y = (h ** 2).sum()
+        y.backward()
+        events.append(("h.grad", h.grad.tolist()))
+        events.append(("grads", x.grad.tolist(), w.grad.tolist()))
+        return events
+    elif shape == "leaf_root":  # backward from a leaf itself
+        y = x.sum() * 0 + x[1]
+    else:                       # diamond after a chain
+        a = (x * w).exp()
+        y = (a.sin() + a.cos() * a).sum()
+    y.backward()
+    events.append(("grads", x.grad.tolist(), w.grad.tolist() if w.grad is not None else [0.0] * 3))
+    return events
+
+
+@pytest.mark.parametrize("shape", ["fan", "shared", "mid_hook", "retain", "leaf_root", "diamond"])
+def test_chain_walk_and_hand_over_match_torch(shape: str) -> None:
+    got, expected = both(lambda L: _chain_events(L, shape))
+    assert [e[0] for e in got] == [e[0] for e in expected]
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(np.array(g[1:], dtype=float), np.array(e[1:], dtype=float), rtol=1e-12)
+
+
+def test_chain_walk_second_backward_and_existing_grad() -> None:
+    """A chain frees its saved values (the second backward raises PyTorch's error); with retain_graph a
+    second pass adds to the existing .grad, and a leaf fed by a chain and by a fan-out sums both."""
+    def case(L: Any) -> list[Any]:
+        x = L.tensor([0.3, 0.7], requires_grad=True)
+        y = (x * 2).sin().tanh().sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        first = x.grad.tolist()
+        z = (x * x).exp().sum() + (x * 3).sum()
+        z.backward()
+        return [first, x.grad.tolist()]
+    got, expected = both(case)
+    np.testing.assert_allclose(np.array(got), np.array(expected), rtol=1e-6)
+    same_error(lambda L: [(y := (L.tensor([0.3], requires_grad=True) * 2).sin().sum()).backward(),
+                          y.backward()])
+
+
+def test_chain_walk_stops_where_no_gradient_flows() -> None:
+    """A rule that passes no gradient ends the chain: nothing reaches the leaf, as in PyTorch."""
+    def case(L: Any) -> Any:
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = L.tensor([3.0, 4.0])
+        (x.sign() * y).sum().backward()
+        return x.grad.tolist()
+    got, expected = both(case)
+    assert got == expected
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 7])
+def test_leaves_ready_together_run_their_hooks_in_pytorchs_order(n: int) -> None:
+    """Leaves that become ready at the same moment tie in PyTorch's queue; their hooks run in the order its
+    heap gives (0, 2, 4, 1, 3 for five leaves of one cat), which the engine reproduces."""
+    def case(L: Any) -> list[int]:
+        seen: list[int] = []
+        xs = [L.tensor([float(i)], requires_grad=True) for i in range(n)]
+        for i, x in enumerate(xs):
+            x.register_hook(lambda g, i=i: seen.append(i))
+        (L.cat(xs) * 2).sum().backward()
+        return seen
+    got, expected = both(case)
+    assert got == expected

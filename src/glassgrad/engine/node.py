@@ -24,6 +24,8 @@ next_seq = _sequence.__next__
 
 #: ``[Tensor]``, filled in by ``tensor.py`` (which imports this module)
 _TENSOR: list[Any] = [None]
+#: saved values that backward uses as they are (tensor.py adds the backend's array type)
+PLAIN = {type(None), float, int, bool}
 
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -153,6 +155,11 @@ class Node:
                     vc = s._vc
                     if (vc[0] if vc is not None else 0) != v:
                         self._check_versions()
+        elif len(saved) == 2 and not F.tensor_mode:
+            # two saved values and no tensor among them (x * 2: None and the number): nothing to convert
+            a, b = saved
+            if a.__class__ in PLAIN and b.__class__ in PLAIN:
+                return saved
         return F.unpack_saved(self, saved)
 
     def _check_versions(self) -> None:

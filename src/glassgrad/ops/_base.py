@@ -145,21 +145,26 @@ def record_outputs(outs: tuple[Tensor | None, ...], node: Node, inputs: tuple[An
 
 
 def _versions(saved: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """The version of each saved tensor now (None for plain values), to detect later in-place changes."""
-    vs = []
-    any_tensor = False
+    """The version of each saved tensor now (None for plain values), to detect later in-place changes;
+    None when nothing saved is a tensor."""
+    vs = None
+    i = 0
     for s in saved:
         c = s.__class__
         if c is SavedOutput:
-            vs.append(s.version)
-            any_tensor = True
-        elif s is None or c is float or c is int or not isinstance(s, Tensor):
-            vs.append(None)
-        else:
+            v = s.version
+        elif c is Tensor or (s is not None and c is not float and c is not int and c is not ndarray
+                             and isinstance(s, Tensor)):
             vc = s._vc
-            vs.append(vc[0] if vc is not None else 0)
-            any_tensor = True
-    return tuple(vs) if any_tensor else None
+            v = vc[0] if vc is not None else 0
+        else:
+            i += 1
+            continue
+        if vs is None:
+            vs = [None] * len(saved)
+        vs[i] = v
+        i += 1
+    return tuple(vs) if vs is not None else None
 
 
 def saved_output(out: Tensor, output_nr: int = 0) -> SavedOutput:
