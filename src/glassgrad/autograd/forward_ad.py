@@ -43,6 +43,7 @@ from typing import Any
 from .. import dtypes as D
 from ..engine.node import Node
 from ..tensor import Tensor
+from .grad_mode import PLAIN
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 
@@ -58,11 +59,21 @@ class _ForwardState:
 
     def __init__(self) -> None:
         self.level: int | None = None
-        self.used = False       # True inside a dual level once make_dual ran: until then ``record`` skips all this
         self.busy = False       # inside a tangent computation (its own ops must not compute tangents)
         self.rule_only = False  # inside one whose result needs no graph beyond the upstream gradient
         # the tensors carrying a tangent, by id (weak: a WeakSet would compare tensors with ==, elementwise)
         self.duals: dict[int, weakref.ref[Tensor]] = {}
+
+
+    @property
+    def used(self) -> bool:
+        """True inside a dual level once make_dual ran: until then ``record`` skips all this."""
+        return PLAIN.forward_ad
+
+    @used.setter
+    def used(self, value: bool) -> None:
+        PLAIN.forward_ad = bool(value)
+        PLAIN.refresh()
 
 
 FW = _ForwardState()

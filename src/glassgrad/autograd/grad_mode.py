@@ -165,6 +165,8 @@ class inference_mode(_DecoratorContextManager):
 
     def __enter__(self) -> None:
         self.prev = (STATE.grad_enabled, STATE.inference)
+        PLAIN.inference += 1
+        PLAIN.refresh()
         if self.mode:
             STATE.grad_enabled = False
             STATE.inference = True
@@ -174,17 +176,54 @@ class inference_mode(_DecoratorContextManager):
 
     def __exit__(self, *exc: object) -> None:
         STATE.grad_enabled, STATE.inference = self.prev
+        PLAIN.inference -= 1
+        PLAIN.refresh()
 
     def clone(self) -> inference_mode:
         return self.__class__(self.mode)
+
+
+# ---------------------------------------------------------------------- plain recording
+class _Plain:
+    """``PLAIN.on``: recording an op is the plain work — no thread is in inference mode or inside
+    ``saved_tensors_hooks``, anomaly mode is off and forward AD is not in use.
+
+    Why: every op would otherwise test those four things (two of them thread-local, ~55 ns a
+    read) to find, nearly always, that there is nothing to do; ``ops/_base.py`` tests this one flag
+    and does the extra work only when it is off.  The thread-local modes are counted over all
+    threads (a thread in inference mode sends every thread to the full path: slower, still right).
+    """
+
+    __slots__ = ("on", "anomaly", "forward_ad", "inference", "saved_hooks")
+
+    def __init__(self) -> None:
+        self.on = True
+        self.anomaly = False
+        self.forward_ad = False
+        self.inference = 0    # inference_mode contexts open, over all threads
+        self.saved_hooks = 0  # saved_tensors_hooks contexts open, over all threads
+
+    def refresh(self) -> None:
+        self.on = not (self.anomaly or self.forward_ad or self.inference or self.saved_hooks)
+
+
+PLAIN = _Plain()
 
 
 # ---------------------------------------------------------------------- anomaly mode
 class _Anomaly:
     """Process-wide, as PyTorch's AnomalyMode: record forward tracebacks, check backward outputs for NaN."""
 
-    enabled: bool = False
     check_nan: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        return PLAIN.anomaly
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        PLAIN.anomaly = bool(value)
+        PLAIN.refresh()
 
 
 ANOMALY = _Anomaly()

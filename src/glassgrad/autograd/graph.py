@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .grad_mode import STATE
+from .grad_mode import PLAIN, STATE
 
 __all__ = ["saved_tensors_hooks", "Packed"]
 
@@ -38,10 +38,14 @@ class saved_tensors_hooks:
 
     def __enter__(self) -> saved_tensors_hooks:
         STATE.saved_hooks = [*(STATE.saved_hooks or []), (self.pack_hook, self.unpack_hook)]
+        PLAIN.saved_hooks += 1
+        PLAIN.refresh()
         return self
 
     def __exit__(self, *exc: object) -> None:
         STATE.saved_hooks = STATE.saved_hooks[:-1]
+        PLAIN.saved_hooks -= 1
+        PLAIN.refresh()
 
 
 def pack_saved(saved: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import dtypes as D
 from ..autograd.forward_ad import FW, after_record
-from ..autograd.grad_mode import ANOMALY, STATE, user_stack
+from ..autograd.grad_mode import ANOMALY, PLAIN, STATE, user_stack
 from ..autograd.graph import pack_saved
 from ..backends import backend
 from ..engine.node import Node, SavedOutput, next_seq
@@ -21,7 +21,7 @@ xp = _B.xp
 ndarray = _B.ndarray
 FROM_NP = D.FROM_NP
 
-__all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "arith_operands", "number_like", "as_tensor_arg", "wrap_dim",
+__all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "arith_operands", "number_like", "record_unary", "record_with_number", "as_tensor_arg", "wrap_dim",
            "SavedOutput", "saved_output", "record_outputs", "FROM_NP", "D", "STATE", "dims_arg", "broadcast_error"]
 
 
@@ -39,7 +39,7 @@ def wrap(data: Any) -> Tensor:
     t._vc = None
     t._base = None
     t._accum = None
-    t._extra = {"inference": True} if STATE.inference else None
+    t._extra = None if PLAIN.on or not STATE.inference else {"inference": True}
     return t
 
 
@@ -102,8 +102,9 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
         node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
     node._seq = next_seq()
     node._hooks = None
+    plain = PLAIN.on
     if saved:
-        if STATE.saved_hooks:  # autograd.graph.saved_tensors_hooks: store what pack_hook returns
+        if not plain and STATE.saved_hooks:  # autograd.graph.saved_tensors_hooks: store what pack_hook returns
             saved = pack_saved(saved)
         node._saved = saved
         if len(saved) == 1:
@@ -121,12 +122,85 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     else:
         node._saved = saved
         node._versions = None
-    if ANOMALY.enabled:  # anomaly mode: remember where in the user's code this node was made
-        node._hook_state()["traceback_"] = user_stack()
     out.grad_fn = node
     out._rg = True
-    if FW.used and not more_outputs:  # forward-mode AD has been used: give the result its tangent
-        after_record((out,), node, inputs)
+    if not plain:
+        if ANOMALY.enabled:  # anomaly mode: remember where in the user's code this node was made
+            node._hook_state()["traceback_"] = user_stack()
+        if FW.used and not more_outputs:  # forward-mode AD has been used: give the result its tangent
+            after_record((out,), node, inputs)
+    return out
+
+
+def record_with_number(data: Any, node: Node, t: Tensor, other: Any, saved: tuple[Any, ...]) -> Tensor:
+    """``record_unary`` for a binary op of tensor ``t`` and the number ``other`` (``x * 1.01``): the node's
+    edges are ``t``'s and None; ``saved`` holds no tensor (None or the number)."""
+    fn = t.grad_fn
+    if fn is None or not PLAIN.on or type(t) is not Tensor:
+        return record(wrap(data), node, (t, other), saved)
+    out = _new(Tensor)
+    out._data = data
+    out._output_nr = 0
+    out._grad = None
+    out._base = None
+    out._accum = None
+    out._vc = None
+    out._extra = None
+    d = t._data
+    node._next = ((fn, t._output_nr, d.shape, d.dtype), None)
+    node._seq = next_seq()
+    node._hooks = None
+    node._saved = saved
+    node._versions = None
+    out.grad_fn = node
+    out._rg = True
+    return out
+
+
+def record_unary(data: Any, node: Node, t: Tensor, save: str) -> Tensor:
+    """A new result around ``data`` with ``node`` as its grad_fn, for a one-input op on ``t`` that needs
+    grad; the node saves ``t`` (``save="input"``), the result (``"result"``) or nothing (``""``).
+
+    The same as ``wrap`` then ``record``, written out for the commonest case — ``t`` the result of
+    another op, plain recording (``PLAIN.on``) — because elementwise chains spend more time recording
+    than computing (a 16-element ``sin``: ~1.1 µs of bookkeeping against 1 µs of NumPy); other cases
+    go through ``record``.
+    """
+    out = _new(Tensor)
+    out._data = data
+    out._output_nr = 0
+    out._grad = None
+    out._base = None
+    out._accum = None
+    fn = t.grad_fn
+    if fn is None or not PLAIN.on or type(t) is not Tensor:
+        out._rg = False
+        out.grad_fn = None
+        out._vc = None
+        out._extra = None if PLAIN.on or not STATE.inference else {"inference": True}
+        if save == "input":
+            return record(out, node, (t,), (t,))
+        return record(out, node, (t,), (saved_output(out),) if save else ())
+    d = t._data
+    node._next = ((fn, t._output_nr, d.shape, d.dtype),)
+    node._seq = next_seq()
+    node._hooks = None
+    if save == "input":
+        node._saved = (t,)
+        vc = t._vc
+        node._versions = (vc[0] if vc is not None else 0,)
+        out._vc = None
+    elif save:
+        vc = out._vc = [0]
+        node._saved = (SavedOutput(data, vc),)
+        node._versions = (0,)
+    else:
+        node._saved = ()
+        node._versions = None
+        out._vc = None
+    out._extra = None
+    out.grad_fn = node
+    out._rg = True
     return out
 
 

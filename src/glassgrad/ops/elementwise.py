@@ -24,6 +24,8 @@ from ._base import (
     number_like,
     operands,
     record,
+    record_unary,
+    record_with_number,
     saved_output,
     wrap,
     xp,
@@ -33,6 +35,7 @@ from ._ns import register_rule_fn
 _default_np = lambda: D.get_default_dtype().np  # noqa: E731
 #: the backend's array functions (float32 transcendental functions evaluated via float64)
 _nb = backend().ns
+_ndarray = backend().ndarray
 
 
 # F.number(1, r): the number 1 next to r in a rule (``1 - r * r``), as ``arith_operands`` converts it
@@ -60,13 +63,21 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     if alpha != 1:
         b = b * alpha
     try:
-        r = wrap(a + b)
+        r = a + b
     except ValueError:
         raise broadcast_error(a, b) from None
-    if STATE.grad_enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
-        n = AddBackward0()
-        n.alpha = alpha
-        record(r, n, (input, other))
+    if STATE.grad_enabled:
+        ra = isinstance(input, Tensor) and input._rg
+        if ra and out is None and not isinstance(other, Tensor):  # x + 0.1
+            n = AddBackward0()
+            n.alpha = alpha
+            return record_with_number(r if type(r) is _ndarray else xp.asarray(r), n, input, other, ())
+        if ra or (isinstance(other, Tensor) and other._rg):
+            n = AddBackward0()
+            n.alpha = alpha
+            r = record(wrap(r), n, (input, other))
+            return r if out is None else _out(r, out, "add")
+    r = wrap(r)
     return r if out is None else _out(r, out, "add")
 
 
@@ -151,16 +162,21 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """``input * other``.  d/dinput = grad * other, d/dother = grad * input."""
     a, b = arith_operands(input, other)
     try:
-        r = wrap(a * b)
+        r = a * b
     except ValueError:
         raise broadcast_error(a, b) from None
     if STATE.grad_enabled:
         ra = isinstance(input, Tensor) and input._rg
+        if ra and out is None and not isinstance(other, Tensor):  # x * 1.01: saves the number as converted above
+            return record_with_number(r if type(r) is _ndarray else xp.asarray(r), MulBackward0(), input, other,
+                                      (None, b))
         rb = isinstance(other, Tensor) and other._rg
         if ra or rb:
             # save only what the needed gradients use, as PyTorch does (a number as converted above)
-            record(r, MulBackward0(), (input, other),
-                   (input if rb else None, (other if isinstance(other, Tensor) else b) if ra else None))
+            r = record(wrap(r), MulBackward0(), (input, other),
+                       (input if rb else None, (other if isinstance(other, Tensor) else b) if ra else None))
+            return r if out is None else _out(r, out, "mul")
+    r = wrap(r)
     return r if out is None else _out(r, out, "mul")
 
 
@@ -459,10 +475,10 @@ def square(input: Tensor) -> Tensor:
 def _unary(input: Tensor, fn: Any, node_cls: type[Node], save: str) -> Tensor:
     """Run ``fn`` on the (float) data and record ``node_cls`` saving the input or the result."""
     d = input._data
-    r = wrap(fn(d if d.dtype.kind == "f" else d.astype(_default_np())))
+    r = fn(d if d.dtype.kind == "f" else d.astype(_default_np()))
     if STATE.grad_enabled and input._rg:
-        record(r, node_cls(), (input,), ((input,) if save == "input" else (saved_output(r),)))
-    return r
+        return record_unary(r if type(r) is _ndarray else xp.asarray(r), node_cls(), input, save)
+    return wrap(r)
 
 
 def exp(input: Tensor) -> Tensor:
