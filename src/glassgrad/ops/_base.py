@@ -192,7 +192,12 @@ def record_unary(data: Any, node: Node, t: Tensor, save: str) -> Tensor:
         out._vc = None
     elif save:
         vc = out._vc = [0]
-        node._saved = (SavedOutput(data, vc),)
+        so = _new(SavedOutput)  # (SavedOutput(data, vc) without the call to __init__)
+        so.data = data
+        so._vc = vc
+        so.version = 0
+        so.output_nr = 0
+        node._saved = (so,)
         node._versions = (0,)
     else:
         node._saved = ()
@@ -310,8 +315,9 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 _F32, _F64 = xp.dtype(xp.float32), xp.dtype(xp.float64)
-#: (number, dtype) -> the number as a read-only 0-d array of that dtype (see ``arith_operands``)
-_CONSTANTS: dict[tuple[Any, Any], Any] = {}
+#: number -> the number as a read-only 0-d float32 / float64 array (see ``arith_operands``)
+_C32: dict[Any, Any] = {}
+_C64: dict[Any, Any] = {}
 
 
 def arith_operands(a: Any, b: Any) -> tuple[Any, Any]:
@@ -333,7 +339,7 @@ def arith_operands(a: Any, b: Any) -> tuple[Any, Any]:
             if not ad.ndim:  # (operands' 0-d case: the data as a NumPy scalar)
                 return ad[()], b
             if b:
-                c = _CONSTANTS.get((b, dt))
+                c = (_C32 if dt is _F32 else _C64).get(b)
                 if c is None:
                     c = _constant(b, dt)
                 return ad, c
@@ -346,7 +352,7 @@ def number_like(b: Any, like: Any) -> Any:
     if type(like) is ndarray and like.ndim:
         dt = like.dtype
         if dt is _F32 or dt is _F64:
-            c = _CONSTANTS.get((b, dt))
+            c = (_C32 if dt is _F32 else _C64).get(b)
             return c if c is not None else _constant(b, dt)
     return b
 
@@ -359,9 +365,10 @@ def _constant(b: Any, dt: Any) -> Any:
     except OverflowError:  # an int too large for the dtype: NumPy's own conversion raises the same way
         return b
     c.flags.writeable = False
-    if len(_CONSTANTS) > 1024:  # (NaN keys never match: keep the cache bounded)
-        _CONSTANTS.clear()
-    _CONSTANTS[(b, dt)] = c
+    cache = _C32 if dt is _F32 else _C64
+    if len(cache) > 1024:  # (NaN keys never match: keep the cache bounded)
+        cache.clear()
+    cache[b] = c
     return c
 
 
