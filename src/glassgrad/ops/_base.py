@@ -306,6 +306,8 @@ def operands(a: Any, b: Any) -> tuple[Any, Any]:
                 bd = bd.astype(rt, copy=False)
             return ad, bd
         tb = type(b)
+        if tb is int and not -_I64 <= b < _U64:
+            raise _int_overflow(b)
         if (tb is float or tb is int) and ad.dtype.kind == "f":  # the common case: nothing to convert
             # (a 0-d array as a NumPy scalar: same value, dtype and promotion, ~0.1 µs arithmetic instead of ~0.7)
             return (ad[()] if ad.ndim == 0 else ad), b
@@ -332,6 +334,8 @@ def arith_operands(a: Any, b: Any) -> tuple[Any, Any]:
     whose arithmetic is already cheap).
     """
     tb = type(b)
+    if tb is int and not -_I64 <= b < _U64:
+        raise _int_overflow(b)
     if (tb is float or tb is int) and type(a) is Tensor:
         ad = a._data
         dt = ad.dtype
@@ -372,8 +376,18 @@ def _constant(b: Any, dt: Any) -> Any:
     return c
 
 
+_I64, _U64 = 2 ** 63, 2 ** 64
+
+
+def _int_overflow(b: int) -> OverflowError:
+    """PyTorch's error for a Python int that fits no 64-bit integer (it converts numbers through them)."""
+    return OverflowError("int too big to convert" if b > 0 else "can't convert negative int to unsigned")
+
+
 def _scalar(s: Any) -> Any:
     t = type(s)
+    if t is int and not -_I64 <= s < _U64:
+        raise _int_overflow(s)
     if t is float or t is int or t is bool:
         return s
     v = _py_scalar(s)
