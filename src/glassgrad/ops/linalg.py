@@ -81,6 +81,9 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return r
 
 
+_mm_checked = mm.__wrapped__  # type: ignore[attr-defined]
+
+
 def _colmajor(a: Any) -> bool:
     """ATen's test in ``mm_mat1_backward`` / ``mm_mat2_backward``: is the 2-d ``a`` column-major (a transposed view)?"""
     st, sh, k = a.strides, a.shape, a.itemsize
@@ -496,7 +499,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if d1 == 1 and d2 == 2:
         return _squeeze0_(mm(unsqueeze(input, 0), other))
     if d1 == 2 and d2 == 2:
-        return mm(input, other)
+        return _mm_checked(input, other)  # (both are Tensors: checked above)
     if _should_fold(input, other):
         return _folded(input, other)
     # batched: broadcast the batch dims, then one bmm
@@ -1412,13 +1415,16 @@ __all__ = ["mm", "bmm", "mv", "dot", "vdot", "addmm", "addmv", "addmv_", "baddbm
 linalg_matmul = _takes_tensors("linalg_matmul", "input", "other")(matmul.__wrapped__)  # type: ignore[attr-defined]
 
 
+_matmul_checked = matmul.__wrapped__  # type: ignore[attr-defined]
+
+
 def _matmul_op(self: Tensor, other: Any) -> Any:
-    """``self @ other`` (Python's own TypeError for a non-Tensor operand)."""
-    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+    """``self @ other`` (Python's own TypeError for a non-Tensor operand; both are Tensors past that)."""
+    return _matmul_checked(self, other) if isinstance(other, Tensor) else NotImplemented
 
 
 def _rmatmul_op(self: Tensor, other: Any) -> Any:
-    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+    return _matmul_checked(other, self) if isinstance(other, Tensor) else NotImplemented
 
 
 METHODS: dict[str, Any] = {
