@@ -12,6 +12,13 @@
 Gradients travel as backend arrays; with ``create_graph`` they travel as
 Tensors and every rule runs with the differentiable namespace, so the
 backward pass is itself recorded.
+
+That general walk (``run_backward``) is the reference.  The common call —
+``backward()`` with no ``inputs=``, observers, anomaly mode or hooks — takes
+two shorter walks that give the same order and the same sums: ``_run_chain``
+while the graph is a chain (no counts, no queue, no buffers), then
+``_run_plain`` (nodes in decreasing sequence number, which is the order the
+queue would give; only the leaves keep counts).  Each says why it is correct.
 """
 
 from __future__ import annotations
