@@ -142,3 +142,38 @@ def test_inference_mode_in_another_thread_is_honoured() -> None:
         leave.set()
         t.join()
     assert PLAIN.on
+
+
+def test_a_leafs_first_gradient_is_taken_over_only_when_nothing_else_holds_it() -> None:
+    """As PyTorch's AccumulateGrad does, a fresh gradient nothing else references becomes .grad without a
+    copy; a gradient shared with another leaf, the caller's ``gradient=``, a hook's tensor or a live view
+    is copied.  Changing any .grad in place afterwards must change nothing else."""
+    def case(L: Any) -> list[Any]:
+        out = []
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.tensor([3.0, 4.0], requires_grad=True)
+        (x + w).sin().sum().backward()          # AddBackward0 passes one array to both leaves
+        x.grad.mul_(10)
+        out.append(w.grad.tolist())
+        g = L.tensor([0.5, 0.25])
+        v = L.tensor([1.0, 1.0], requires_grad=True)
+        v.backward(g)                           # the caller's gradient reaches the leaf as it is
+        v.grad.add_(1)
+        out.append(g.tolist())
+        h = L.tensor([1.0, 2.0], requires_grad=True)
+        kept = []
+        h.register_hook(lambda t: kept.append(t))
+        (h * 3).sum().backward()
+        h.grad.add_(100)
+        out.append([t.tolist() for t in kept])
+        W = L.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        X = L.tensor([[1.0, 0.0], [2.0, 1.0], [0.5, 0.5]])
+        y = L.nn.functional.linear(X, W)
+        (y * y).sum().backward()
+        first = W.grad.clone()
+        y2 = L.nn.functional.linear(X, W)
+        (y2 * y2).sum().backward()              # accumulates into the .grad taken over: in place, once
+        out.append([first.tolist(), W.grad.tolist()])
+        return out
+    got, expected = both(case)
+    assert got == expected
