@@ -2,7 +2,7 @@
 
 * ``ops._base.arith_operands``: a Python number next to a float32/float64 tensor becomes a cached 0-d
   array of the tensor's dtype; values, signs of zero, NaN, infinities and errors must not change.
-* ``ops._base.record_unary`` / ``record_with_number``: recording written out for the common case.
+* ``ops._base.record_one``: recording written out for the common case.
 * ``autograd.grad_mode.PLAIN``: one flag for "recording is plain"; it must come back on after every
   mode that turns it off, also when the mode is left by an exception, and modes in another thread
   must still be honoured.

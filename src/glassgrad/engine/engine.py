@@ -160,9 +160,6 @@ def run_backward(
         ob.on_end()
 
 
-_RELEASE = Node.release
-
-
 class _Task:
     """A node in the ready queue, ordered as in PyTorch's: the newest (largest sequence number) first,
     and every AccumulateGrad before them, all of equal priority.
@@ -238,7 +235,7 @@ def _run_chain(node: Node, nr: int, g: Any, retain_graph: bool, F: Any
             return [(node, nr)], [g]
         out = node.backward(F, g)
         if not retain_graph:
-            if type(node).release is _RELEASE:
+            if type(node).release is _RELEASE:  # (Node.release written out: the chain's per-node cost)
                 if node._saved:
                     node._saved = None
             else:
@@ -265,6 +262,9 @@ def _run_chain(node: Node, nr: int, g: Any, retain_graph: bool, F: Any
             g = _validate(node, i, g, e, F)
         node = e[0]
         nr = e[1]
+
+
+_RELEASE = Node.release
 
 
 def _fan_out(node: Node, out: Any, F: Any) -> tuple[list[tuple[Node, int]], list[Any]] | None:
@@ -359,11 +359,7 @@ def _run_plain(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_g
         else:
             out = node.backward(F, g)
             if not retain_graph:
-                if type(node).release is _RELEASE:
-                    if node._saved:
-                        node._saved = None
-                else:
-                    node.release()
+                node.release()
             ready = None
             i = 0
             for e in nxt:

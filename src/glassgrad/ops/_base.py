@@ -21,7 +21,7 @@ xp = _B.xp
 ndarray = _B.ndarray
 FROM_NP = D.FROM_NP
 
-__all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "arith_operands", "number_like", "record_unary", "record_with_number", "as_tensor_arg", "wrap_dim",
+__all__ = ["Tensor", "Node", "xp", "wrap", "record", "edge", "operands", "arith_operands", "number_like", "record_one", "as_tensor_arg", "wrap_dim",
            "SavedOutput", "saved_output", "record_outputs", "FROM_NP", "D", "STATE", "dims_arg", "broadcast_error"]
 
 
@@ -132,34 +132,15 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     return out
 
 
-def record_with_number(data: Any, node: Node, t: Tensor, other: Any, saved: tuple[Any, ...]) -> Tensor:
-    """``record_unary`` for a binary op of tensor ``t`` and the number ``other`` (``x * 1.01``): the node's
-    edges are ``t``'s and None; ``saved`` holds no tensor (None or the number)."""
-    fn = t.grad_fn
-    if fn is None or not PLAIN.on or type(t) is not Tensor:
-        return record(wrap(data), node, (t, other), saved)
-    out = _new(Tensor)
-    out._data = data
-    out._output_nr = 0
-    out._grad = None
-    out._base = None
-    out._accum = None
-    out._vc = None
-    out._extra = None
-    d = t._data
-    node._next = ((fn, t._output_nr, d.shape, d.dtype), None)
-    node._seq = next_seq()
-    node._hooks = None
-    node._saved = saved
-    node._versions = None
-    out.grad_fn = node
-    out._rg = True
-    return out
+_ONE_INPUT = object()
 
 
-def record_unary(data: Any, node: Node, t: Tensor, save: str) -> Tensor:
-    """A new result around ``data`` with ``node`` as its grad_fn, for a one-input op on ``t`` that needs
-    grad; the node saves ``t`` (``save="input"``), the result (``"result"``) or nothing (``""``).
+def record_one(data: Any, node: Node, t: Tensor, save: Any, number: Any = _ONE_INPUT) -> Tensor:
+    """A new result around ``data`` with ``node`` as its grad_fn, for an op whose one tensor input is ``t``
+    (which needs grad): a unary op, or ``t`` with a ``number`` (``x * 1.01``: edges ``t``'s and None).
+
+    ``save``: ``"input"`` (the node saves ``t``), ``"result"`` (the new tensor) or a tuple of plain
+    values saved as they are (``(None, 1.01)``, or ``()`` for nothing).
 
     The same as ``wrap`` then ``record``, written out for the commonest case — ``t`` the result of
     another op, plain recording (``PLAIN.on``) — because elementwise chains spend more time recording
@@ -172,25 +153,29 @@ def record_unary(data: Any, node: Node, t: Tensor, save: str) -> Tensor:
     out._grad = None
     out._base = None
     out._accum = None
+    out._vc = None
     fn = t.grad_fn
     if fn is None or not PLAIN.on or type(t) is not Tensor:
         out._rg = False
         out.grad_fn = None
-        out._vc = None
         out._extra = None if PLAIN.on or not STATE.inference else {"inference": True}
-        if save == "input":
-            return record(out, node, (t,), (t,))
-        return record(out, node, (t,), (saved_output(out),) if save else ())
+        inputs = (t,) if number is _ONE_INPUT else (t, number)
+        if type(save) is tuple:
+            return record(out, node, inputs, save)
+        return record(out, node, inputs, (t,) if save == "input" else (saved_output(out),))
     d = t._data
-    node._next = ((fn, t._output_nr, d.shape, d.dtype),)
+    e = (fn, t._output_nr, d.shape, d.dtype)
+    node._next = (e,) if number is _ONE_INPUT else (e, None)
     node._seq = next_seq()
     node._hooks = None
-    if save == "input":
+    if type(save) is tuple:  # (tested first: a tuple compared with a string takes Python's slow path)
+        node._saved = save
+        node._versions = None
+    elif save == "input":
         node._saved = (t,)
         vc = t._vc
         node._versions = (vc[0] if vc is not None else 0,)
-        out._vc = None
-    elif save:
+    else:  # "result"
         vc = out._vc = [0]
         so = _new(SavedOutput)  # (SavedOutput(data, vc) without the call to __init__)
         so.data = data
@@ -199,10 +184,6 @@ def record_unary(data: Any, node: Node, t: Tensor, save: str) -> Tensor:
         so.output_nr = 0
         node._saved = (so,)
         node._versions = (0,)
-    else:
-        node._saved = ()
-        node._versions = None
-        out._vc = None
     out._extra = None
     out.grad_fn = node
     out._rg = True

@@ -24,8 +24,7 @@ from ._base import (
     number_like,
     operands,
     record,
-    record_unary,
-    record_with_number,
+    record_one,
     saved_output,
     wrap,
     xp,
@@ -71,7 +70,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         if ra and out is None and not isinstance(other, Tensor):  # x + 0.1
             n = AddBackward0()
             n.alpha = alpha
-            return record_with_number(r if type(r) is _ndarray else xp.asarray(r), n, input, other, ())
+            return record_one(r if type(r) is _ndarray else xp.asarray(r), n, input, (), other)
         if ra or (isinstance(other, Tensor) and other._rg):
             n = AddBackward0()
             n.alpha = alpha
@@ -168,8 +167,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     if STATE.grad_enabled:
         ra = isinstance(input, Tensor) and input._rg
         if ra and out is None and not isinstance(other, Tensor):  # x * 1.01: saves the number as converted above
-            return record_with_number(r if type(r) is _ndarray else xp.asarray(r), MulBackward0(), input, other,
-                                      (None, b))
+            return record_one(r if type(r) is _ndarray else xp.asarray(r), MulBackward0(), input, (None, b), other)
         rb = isinstance(other, Tensor) and other._rg
         if ra or rb:
             # save only what the needed gradients use, as PyTorch does (a number as converted above)
@@ -477,7 +475,7 @@ def _unary(input: Tensor, fn: Any, node_cls: type[Node], save: str) -> Tensor:
     d = input._data
     r = fn(d if d.dtype.kind == "f" else d.astype(_default_np()))
     if STATE.grad_enabled and input._rg:
-        return record_unary(r if type(r) is _ndarray else xp.asarray(r), node_cls(), input, save)
+        return record_one(r if type(r) is _ndarray else xp.asarray(r), node_cls(), input, save)
     return wrap(r)
 
 
