@@ -177,3 +177,19 @@ def test_a_leafs_first_gradient_is_taken_over_only_when_nothing_else_holds_it() 
         return out
     got, expected = both(case)
     assert got == expected
+
+
+def test_every_way_of_making_a_tensor_sets_every_field() -> None:
+    """A result tensor is filled in field by field in three places (tensor._init, ops._base.wrap and
+    record_one, written out for speed): each must set every slot, so a new field cannot be forgotten."""
+    slots = [s for s in gg.Tensor.__slots__ if s != "__weakref__"]
+    x = gg.tensor([0.5, 1.5], requires_grad=True)
+    y = x * 2                                   # record (leaf input)
+    made = {
+        "tensor()": gg.tensor([1.0, 2.0]), "_init": gg.Tensor(2, 3), "wrap": gg.ones(2) + 1,
+        "record_one input": y.sin(), "record_one result": y.tanh(), "record_one number": y * 1.5,
+        "record_one via record": x.exp(),
+    }
+    for how, t in made.items():
+        for s in slots:
+            assert hasattr(t, s), (how, s)
