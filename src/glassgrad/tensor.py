@@ -511,8 +511,8 @@ class Tensor:
 
 
 _new = object.__new__
-_node_module._TENSOR[0] = Tensor
-_node_module.PLAIN.add(_ndarray)
+_node_module.Tensor = Tensor
+_node_module.AS_IS.add(_ndarray)
 
 # dtype name -> (C type name used in messages, ScalarType name)
 _C_NAMES = {

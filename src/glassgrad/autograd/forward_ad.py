@@ -64,7 +64,6 @@ class _ForwardState:
         # the tensors carrying a tangent, by id (weak: a WeakSet would compare tensors with ==, elementwise)
         self.duals: dict[int, weakref.ref[Tensor]] = {}
 
-
     @property
     def used(self) -> bool:
         """True inside a dual level once make_dual ran: until then ``record`` skips all this."""

@@ -466,11 +466,6 @@ def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool, steal: bool = 
     Tensor = _tm.Tensor
     var = node.variable
     ex = var._extra
-    if ex is None and node._hooks is None and var._grad is None and not create_graph:
-        # the usual first gradient of a leaf, with no hooks: a copy unless it can be stolen
-        # (np.array also makes a 0-d array of a NumPy scalar)
-        var._grad = Tensor._make(g if steal and _getrefcount(g) == 3 and _own(g) else _tm._xp.array(g))
-        return
     if ex is not None and ex.get("leaf_hooks"):  # the leaf's own tensor hooks, in registration order
         for hook in list(ex["leaf_hooks"].values()):
             r = hook(_as_user_grad(g))

@@ -22,10 +22,10 @@ from typing import Any
 _sequence = itertools.count()
 next_seq = _sequence.__next__
 
-#: ``[Tensor]``, filled in by ``tensor.py`` (which imports this module)
-_TENSOR: list[Any] = [None]
-#: saved values that backward uses as they are (tensor.py adds the backend's array type)
-PLAIN = {type(None), float, int, bool}
+#: the Tensor class, set by ``tensor.py`` (which imports this module)
+Tensor: Any = None
+#: classes of saved values that backward uses as they are (tensor.py adds the backend's array type)
+AS_IS = {type(None), float, int, bool}
 
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -142,7 +142,7 @@ class Node:
                     self._check_versions()
                 d = s.data
                 return (d[()] if d.ndim == 0 else d,)
-            if c is _TENSOR[0]:
+            if c is Tensor:
                 if versions is not None:
                     vc = s._vc
                     if (vc[0] if vc is not None else 0) != versions[0]:
@@ -158,7 +158,7 @@ class Node:
         elif len(saved) == 2 and not F.tensor_mode:
             # two saved values and no tensor among them (x * 2: None and the number): nothing to convert
             a, b = saved
-            if a.__class__ in PLAIN and b.__class__ in PLAIN:
+            if a.__class__ in AS_IS and b.__class__ in AS_IS:
                 return saved
         return F.unpack_saved(self, saved)
 

@@ -75,29 +75,14 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     Saved input tensors remember their version now, so an in-place change
     before backward is reported (PyTorch's "modified by an inplace operation").
     """
-    # Note: this runs once per recorded op, so the common cases are written out: an input that is the
-    # result of another op (the edge is its grad_fn), one or two inputs, one saved value.
+    # (one- and two-input ops are nearly all of them: no list built for those)
     n = len(inputs)
     if n == 1:
         t = inputs[0]
-        if type(t) is Tensor and t.grad_fn is not None:
-            d = t._data
-            node._next = ((t.grad_fn, t._output_nr, d.shape, d.dtype),)
-        else:
-            node._next = (edge(t) if isinstance(t, Tensor) else None,)
+        node._next = (edge(t) if isinstance(t, Tensor) else None,)
     elif n == 2:
         t, u = inputs
-        if type(t) is Tensor and t.grad_fn is not None:
-            d = t._data
-            et = (t.grad_fn, t._output_nr, d.shape, d.dtype)
-        else:
-            et = edge(t) if isinstance(t, Tensor) else None
-        if type(u) is Tensor and u.grad_fn is not None:
-            d = u._data
-            eu = (u.grad_fn, u._output_nr, d.shape, d.dtype)
-        else:
-            eu = edge(u) if isinstance(u, Tensor) else None
-        node._next = (et, eu)
+        node._next = (edge(t) if isinstance(t, Tensor) else None, edge(u) if isinstance(u, Tensor) else None)
     else:
         node._next = tuple([edge(t) if isinstance(t, Tensor) else None for t in inputs])
     node._seq = next_seq()
@@ -107,18 +92,7 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
         if not plain and STATE.saved_hooks:  # autograd.graph.saved_tensors_hooks: store what pack_hook returns
             saved = pack_saved(saved)
         node._saved = saved
-        if len(saved) == 1:
-            s = saved[0]
-            c = s.__class__
-            if c is SavedOutput:
-                node._versions = (s.version,)
-            elif c is Tensor:
-                vc = s._vc
-                node._versions = (vc[0] if vc is not None else 0,)
-            else:
-                node._versions = _versions(saved)
-        else:
-            node._versions = _versions(saved)
+        node._versions = _versions(saved)
     else:
         node._saved = saved
         node._versions = None
@@ -136,7 +110,7 @@ _ONE_INPUT = object()
 
 
 def record_one(data: Any, node: Node, t: Tensor, save: Any, number: Any = _ONE_INPUT) -> Tensor:
-    """A new result around ``data`` with ``node`` as its grad_fn, for an op whose one tensor input is ``t``
+    """A new result around ``data`` (a backend array or array scalar, as for ``wrap``) with ``node`` as its grad_fn, for an op whose one tensor input is ``t``
     (which needs grad): a unary op, or ``t`` with a ``number`` (``x * 1.01``: edges ``t``'s and None).
 
     ``save``: ``"input"`` (the node saves ``t``), ``"result"`` (the new tensor) or a tuple of plain
@@ -147,6 +121,8 @@ def record_one(data: Any, node: Node, t: Tensor, save: Any, number: Any = _ONE_I
     than computing (a 16-element ``sin``: ~1.1 µs of bookkeeping against 1 µs of NumPy); other cases
     go through ``record``.
     """
+    if type(data) is not ndarray:
+        data = xp.asarray(data)
     out = _new(Tensor)
     out._data = data
     out._output_nr = 0
@@ -321,13 +297,8 @@ def arith_operands(a: Any, b: Any) -> tuple[Any, Any]:
         ad = a._data
         dt = ad.dtype
         if dt is _F32 or dt is _F64:
-            if not ad.ndim:  # (operands' 0-d case: the data as a NumPy scalar)
-                return ad[()], b
-            if b:
-                c = (_C32 if dt is _F32 else _C64).get(b)
-                if c is None:
-                    c = _constant(b, dt)
-                return ad, c
+            # (a 0-d tensor: operands' NumPy scalar)
+            return (ad, _constant(b, dt)) if ad.ndim else (ad[()], b)
     return operands(a, b)
 
 
@@ -337,20 +308,25 @@ def number_like(b: Any, like: Any) -> Any:
     if type(like) is ndarray and like.ndim:
         dt = like.dtype
         if dt is _F32 or dt is _F64:
-            c = (_C32 if dt is _F32 else _C64).get(b)
-            return c if c is not None else _constant(b, dt)
+            return _constant(b, dt)
     return b
 
 
 def _constant(b: Any, dt: Any) -> Any:
+    """The number ``b`` as a cached read-only 0-d array of float dtype ``dt`` (zero stays a number:
+    ``0.0`` and ``-0.0`` are equal keys; so does an int too large for ``dt``, which NumPy then
+    converts, or refuses, itself)."""
+    cache = _C32 if dt is _F32 else _C64
+    c = cache.get(b)
+    if c is not None:
+        return c
     if not b:
-        return b  # 0.0 and -0.0 are equal keys: zero stays a number
+        return b
     try:
         c = xp.asarray(b, dtype=dt)
-    except OverflowError:  # an int too large for the dtype: NumPy's own conversion raises the same way
+    except OverflowError:
         return b
     c.flags.writeable = False
-    cache = _C32 if dt is _F32 else _C64
     if len(cache) > 1024:  # (NaN keys never match: keep the cache bounded)
         cache.clear()
     cache[b] = c

@@ -34,7 +34,6 @@ from ._ns import register_rule_fn
 _default_np = lambda: D.get_default_dtype().np  # noqa: E731
 #: the backend's array functions (float32 transcendental functions evaluated via float64)
 _nb = backend().ns
-_ndarray = backend().ndarray
 
 
 # F.number(1, r): the number 1 next to r in a rule (``1 - r * r``), as ``arith_operands`` converts it
@@ -65,17 +64,13 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = a + b
     except ValueError:
         raise broadcast_error(a, b) from None
-    if STATE.grad_enabled:
-        ra = isinstance(input, Tensor) and input._rg
-        if ra and out is None and not isinstance(other, Tensor):  # x + 0.1
-            n = AddBackward0()
-            n.alpha = alpha
-            return record_one(r if type(r) is _ndarray else xp.asarray(r), n, input, (), other)
-        if ra or (isinstance(other, Tensor) and other._rg):
-            n = AddBackward0()
-            n.alpha = alpha
-            r = record(wrap(r), n, (input, other))
-            return r if out is None else _out(r, out, "add")
+    if STATE.grad_enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
+        n = AddBackward0()
+        n.alpha = alpha
+        if out is None and not isinstance(other, Tensor):  # x + 0.1
+            return record_one(r, n, input, (), other)
+        r = record(wrap(r), n, (input, other))
+        return r if out is None else _out(r, out, "add")
     r = wrap(r)
     return r if out is None else _out(r, out, "add")
 
@@ -99,7 +94,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = wrap(a - b)
     except ValueError:
         raise broadcast_error(a, b) from None
-    if STATE.grad_enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
+    if STATE.grad_enabled and (_req(input) or _req(other)):
         n = SubBackward0()
         n.alpha = alpha
         record(r, n, (input, other))
@@ -166,10 +161,10 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         raise broadcast_error(a, b) from None
     if STATE.grad_enabled:
         ra = isinstance(input, Tensor) and input._rg
-        if ra and out is None and not isinstance(other, Tensor):  # x * 1.01: saves the number as converted above
-            return record_one(r if type(r) is _ndarray else xp.asarray(r), MulBackward0(), input, (None, b), other)
         rb = isinstance(other, Tensor) and other._rg
         if ra or rb:
+            if out is None and not isinstance(other, Tensor):  # x * 1.01: saves the number as converted above
+                return record_one(r, MulBackward0(), input, (None, b), other)
             # save only what the needed gradients use, as PyTorch does (a number as converted above)
             r = record(wrap(r), MulBackward0(), (input, other),
                        (input if rb else None, (other if isinstance(other, Tensor) else b) if ra else None))
@@ -475,7 +470,7 @@ def _unary(input: Tensor, fn: Any, node_cls: type[Node], save: str) -> Tensor:
     d = input._data
     r = fn(d if d.dtype.kind == "f" else d.astype(_default_np()))
     if STATE.grad_enabled and input._rg:
-        return record_one(r if type(r) is _ndarray else xp.asarray(r), node_cls(), input, save)
+        return record_one(r, node_cls(), input, save)
     return wrap(r)
 
 
