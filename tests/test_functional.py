@@ -211,3 +211,11 @@ def test_newton_example_matches_torch(tmp_path: Any) -> None:
                             check=True)
     assert ours.stdout == theirs.stdout
     assert "minimum found at tensor([1., 1.], dtype=torch.float64)" in ours.stdout
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "vhp", "hvp"])
+def test_v_none_needs_a_single_element(name: str) -> None:
+    """v may be left out only for one single-element tensor (the outputs for vjp, the inputs otherwise)."""
+    def fn(x: Any) -> Any:
+        return x * 2 if name in ("vjp", "jvp") else (x * x).sum()
+    same_error(lambda L: getattr(L.autograd.functional, name)(fn, L.ones(2)))

@@ -139,13 +139,11 @@ def _zeros_like(x: Any) -> Any:
 def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a transformed function: grad mode is on inside (as in torch.func), restored afterwards."""
     _DEPTH[0] += 1
-    prev = STATE.grad_enabled
-    STATE.grad_enabled = True
     try:
-        return func(*args, **kwargs)
+        with enable_grad():
+            return func(*args, **kwargs)
     finally:
         _DEPTH[0] -= 1
-        STATE.grad_enabled = prev
 
 
 # ---------------------------------------------------------------- grad

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..engine.node import FREED_MSG, Node, SavedOutput, next_seq
 from ..tensor import Tensor, check_saved_versions
-from .grad_mode import STATE
+from .grad_mode import STATE, no_grad, set_grad_enabled
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "InplaceFunction",
            "NestedIOFunction"]
@@ -126,12 +126,8 @@ class BackwardCFunction(Node, FunctionCtx):
             raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not allowed. "
                                "You should only implement one of them.")
         user_fn = vjp_fn if vjp_fn is not Function.vjp else backward_fn
-        prev = STATE.grad_enabled
-        STATE.grad_enabled = tensor_mode
-        try:
+        with set_grad_enabled(tensor_mode):
             res = user_fn(self, *user_grads)
-        finally:
-            STATE.grad_enabled = prev
         if not isinstance(res, tuple):
             res = (res,)
         n_in = len(self._next)
@@ -185,12 +181,8 @@ def once_differentiable(fn: Any) -> Any:
 
     @functools.wraps(fn)
     def wrapper(ctx: Any, *args: Any) -> Any:
-        prev = STATE.grad_enabled
-        STATE.grad_enabled = False
-        try:
+        with no_grad():
             outputs = fn(ctx, *args)
-        finally:
-            STATE.grad_enabled = prev
         if not STATE.grad_enabled:
             return outputs
         if not any(isinstance(a, Tensor) and a._rg for a in args):
@@ -298,16 +290,12 @@ class Function(FunctionCtx):
         is_executable = STATE.grad_enabled and any(ctx.needs_input_grad)
         # edges are taken before forward: an input modified in place keeps its old history as the edge
         nxt = tuple(edge(a) if isinstance(a, Tensor) else None for a in args) if is_executable else ()
-        prev = STATE.grad_enabled
-        STATE.grad_enabled = False
-        try:
+        with no_grad():
             if setup:
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args, **kwargs)
-        finally:
-            STATE.grad_enabled = prev
         return _wrap_outputs(ctx, args, output, nxt, is_executable)
 
 

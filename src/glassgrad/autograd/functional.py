@@ -120,6 +120,27 @@ def _grad_postprocess(inputs, create_graph):
         return tuple(_grad_postprocess(inp, create_graph) for inp in inputs)
 
 
+_V_NONE = {
+    "inputs": "The vector v can only be None if the input to the user-provided function is a single Tensor "
+              "with a single element.",
+    "outputs": "The vector v can only be None if the user-provided function returns a single Tensor with a "
+               "single element.",
+}
+
+
+def _prepare_v(v, like, is_like_tuple, create_graph, name, of):
+    """``v`` as a tuple of Tensors checked against ``like`` (the function's ``of``: inputs or outputs), as
+    vjp, jvp, vhp and hvp take it; None only where ``like`` is one single-element Tensor."""
+    if v is None:
+        if len(like) != 1 or like[0].nelement() != 1:
+            raise RuntimeError(_V_NONE[of])
+        return None
+    _, v = _as_tuple(v, "v", name)
+    v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
+    _validate_v(v, like, is_like_tuple)
+    return v
+
+
 def _validate_v(v, other, is_other_tuple):
     # This assumes that other is the correct shape, and v should match
     # Both are assumed to be tuples of Tensors
@@ -305,17 +326,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         )
         _check_requires_grad(outputs, "outputs", strict=strict)
 
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
-            _validate_v(v, outputs, is_outputs_tuple)
-        else:
-            if len(outputs) != 1 or outputs[0].nelement() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the "
-                    "user-provided function returns "
-                    "a single Tensor with a single element."
-                )
+        v = _prepare_v(v, outputs, is_outputs_tuple, create_graph, "vjp", "outputs")
 
     return _product(outputs, inputs, v, inputs, outputs, create_graph, strict, "back", is_outputs_tuple,
                     is_inputs_tuple)
@@ -330,17 +341,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
 
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].nelement() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to "
-                    "the user-provided function is a single Tensor "
-                    "with a single element."
-                )
+        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "jvp", "inputs")
 
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(
@@ -618,16 +619,7 @@ def _scalar_function_jacobian(func, inputs, v, create_graph, strict, name):
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
     inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
 
-    if v is not None:
-        _, v = _as_tuple(v, "v", name)
-        v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
-        _validate_v(v, inputs, is_inputs_tuple)
-    else:
-        if len(inputs) != 1 or inputs[0].nelement() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function "
-                "is a single Tensor with a single element."
-            )
+    v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, name, "inputs")
     outputs = func(*inputs)
     is_outputs_tuple, outputs = _as_tuple(
         outputs, "outputs of the user-provided function", name
