@@ -149,9 +149,11 @@ def tensor(data: Any, *, dtype: D.dtype | None = None, device: Any = None, requi
     tensor([2., 3.], requires_grad=True)
     """
     if type(data) is float and dtype is None and device is None:
-        # the chapter's torch.tensor(2.0, requires_grad=True), without the general inference of shape
-        # and dtype (~0.7 µs against ~1.4 µs)
-        return _finish(xp.array(data, dtype=D.get_default_dtype().np), requires_grad)
+        # the chapter's torch.tensor(2.0, requires_grad=True), written out (~0.6 µs against ~1.4 µs): a
+        # float is always of a floating dtype, so _finish's checks for requires_grad have nothing to refuse
+        t = wrap(xp.array(data, dtype=D.get_default_dtype().np))
+        t._rg = bool(requires_grad)
+        return t
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "

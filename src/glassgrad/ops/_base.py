@@ -75,11 +75,16 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
     Saved input tensors remember their version now, so an in-place change
     before backward is reported (PyTorch's "modified by an inplace operation").
     """
-    # (one- and two-input ops are nearly all of them: no list built for those)
+    # (one- and two-input ops are nearly all of them: no list built for those; a one-input op on another
+    # op's result and its one saved value are written out — W1's pow: ~0.2 µs of its ~20)
     n = len(inputs)
     if n == 1:
         t = inputs[0]
-        node._next = (edge(t) if isinstance(t, Tensor) else None,)
+        if type(t) is Tensor and t.grad_fn is not None:
+            d = t._data
+            node._next = ((t.grad_fn, t._output_nr, d.shape, d.dtype),)
+        else:
+            node._next = (edge(t) if isinstance(t, Tensor) else None,)
     elif n == 2:
         t, u = inputs
         node._next = (edge(t) if isinstance(t, Tensor) else None, edge(u) if isinstance(u, Tensor) else None)
@@ -92,7 +97,12 @@ def record(out: Tensor, node: Node, inputs: tuple[Any, ...], saved: tuple[Any, .
         if not plain and STATE.saved_hooks:  # autograd.graph.saved_tensors_hooks: store what pack_hook returns
             saved = pack_saved(saved)
         node._saved = saved
-        node._versions = _versions(saved)
+        s = saved[0]
+        if len(saved) == 1 and s.__class__ is Tensor:
+            vc = s._vc
+            node._versions = (vc[0] if vc is not None else 0,)
+        else:
+            node._versions = _versions(saved)
     else:
         node._saved = saved
         node._versions = None
